@@ -1,0 +1,274 @@
+/// <reference lib="webworker" />
+// Module worker running onnxruntime-web: the embedding and passive anti-spoof models.
+// One init (one promise), requests served strictly one at a time in arrival order.
+import type * as Ort from 'onnxruntime-web';
+import { antispoofInput, liveProbability } from './antispoof';
+import { pickBackend, probeWebGpu, type GpuProbe } from './backends';
+import { EMBED_INPUT_DIMS, EMBEDDING_SIZE, embedInput, l2normalize } from './embed';
+import { InferenceError, serializeError } from './errors';
+import { checkImage, type RgbaImage } from './image';
+import { ANTISPOOF_MODEL, EMBED_MODEL, loadManifest, loadModel } from './models';
+import type {
+  Backend,
+  Box,
+  FrameInput,
+  InitRequest,
+  ReadyReply,
+  WorkerReply,
+  WorkerRequest,
+} from './protocol';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+type OrtModule = typeof Ort;
+
+interface Engine {
+  ort: OrtModule;
+  backend: Backend;
+  embed: Ort.InferenceSession;
+  antispoof: Ort.InferenceSession;
+}
+
+let engine: Promise<Engine> | null = null;
+let queue: Promise<unknown> = Promise.resolve();
+
+function reply(message: WorkerReply, transfer: Transferable[] = []): void {
+  self.postMessage(message, transfer);
+}
+
+/** The WebGPU build also carries the wasm EP, so a fallback reuses the module already loaded. */
+async function importOrt(backend: Backend): Promise<OrtModule> {
+  return backend === 'webgpu'
+    ? ((await import('onnxruntime-web/webgpu')) as OrtModule)
+    : ((await import('onnxruntime-web/wasm')) as OrtModule);
+}
+
+async function createSession(ort: OrtModule, bytes: Uint8Array, backend: Backend, name: string) {
+  try {
+    return await ort.InferenceSession.create(bytes, {
+      executionProviders: [backend],
+      graphOptimizationLevel: 'all',
+    });
+  } catch (error) {
+    // Bytes passed the hash check, so a wasm failure here means the runtime rejects the file.
+    const code = backend === 'wasm' ? 'model-corrupt' : 'runtime-failed';
+    throw new InferenceError(code, `${backend} could not load ${name}: ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function runEmbed(e: Engine, input: Float32Array): Promise<Float32Array> {
+  const tensor = new e.ort.Tensor('float32', input, [...EMBED_INPUT_DIMS]);
+  const out = await e.embed.run({ [e.embed.inputNames[0]!]: tensor });
+  const result = out[e.embed.outputNames[0]!]!;
+  const data = result.data as Float32Array;
+  if (data.length !== EMBEDDING_SIZE) {
+    throw new InferenceError(
+      'model-corrupt',
+      `embedding model gave ${data.length} values, expected 512`,
+    );
+  }
+  const vector = l2normalize(data);
+  result.dispose();
+  return vector;
+}
+
+async function runAntispoof(e: Engine, input: Float32Array): Promise<number> {
+  const tensor = new e.ort.Tensor('float32', input, [1, 3, 128, 128]);
+  const out = await e.antispoof.run({ [e.antispoof.inputNames[0]!]: tensor });
+  const result = out[e.antispoof.outputNames[0]!]!;
+  const live = liveProbability(result.data as Float32Array);
+  result.dispose();
+  if (!Number.isFinite(live))
+    throw new InferenceError('runtime-failed', 'anti-spoof score is not finite');
+  return live;
+}
+
+/** Sessions on one backend, proven by one run of each model (WebGPU compiles shaders then). */
+async function openEngine(
+  ort: OrtModule,
+  backend: Backend,
+  models: { embed: Uint8Array; antispoof: Uint8Array },
+): Promise<Engine> {
+  const embed = await createSession(ort, models.embed, backend, EMBED_MODEL);
+  let antispoof: Ort.InferenceSession;
+  try {
+    antispoof = await createSession(ort, models.antispoof, backend, ANTISPOOF_MODEL);
+  } catch (error) {
+    await embed.release();
+    throw error;
+  }
+  const e: Engine = { ort, backend, embed, antispoof };
+  try {
+    await runEmbed(e, new Float32Array(3 * 112 * 112));
+    await runAntispoof(e, new Float32Array(3 * 128 * 128));
+  } catch (error) {
+    await Promise.allSettled([embed.release(), antispoof.release()]);
+    if (error instanceof InferenceError) throw error;
+    throw new InferenceError('runtime-failed', `first ${backend} run failed: ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
+  return e;
+}
+
+async function init(request: InitRequest): Promise<{ engine: Engine; ready: ReadyReply }> {
+  const manifest = await loadManifest(request.assetBase);
+  const [embedBytes, antispoofBytes] = await Promise.all([
+    loadModel(request.assetBase, manifest.entries.get(EMBED_MODEL)!),
+    loadModel(request.assetBase, manifest.entries.get(ANTISPOOF_MODEL)!),
+  ]);
+  const models = { embed: embedBytes, antispoof: antispoofBytes };
+
+  const probe: GpuProbe =
+    request.backend === 'wasm'
+      ? { adapter: false, software: false, description: 'wasm forced' }
+      : await probeWebGpu((self.navigator as { gpu?: unknown }).gpu);
+  const first = pickBackend(request.backend, probe);
+  let fallback: string | null =
+    request.backend === 'auto' && first === 'wasm' && probe.adapter
+      ? `WebGPU adapter is software (${probe.description}); using wasm`
+      : null;
+
+  const ort = await importOrt(first);
+  // Self-hosted runtime; never ORT's CDN default.
+  ort.env.wasm.wasmPaths = new URL('runtime/ort/', request.assetBase).href;
+  ort.env.wasm.numThreads = request.threads;
+  ort.env.wasm.proxy = false;
+  ort.env.logLevel = 'error';
+
+  let e: Engine;
+  if (first === 'webgpu') {
+    try {
+      e = await openEngine(ort, 'webgpu', models);
+    } catch (error) {
+      fallback = `WebGPU failed (${messageOf(error)}); using wasm`;
+      e = await openEngine(ort, 'wasm', models);
+    }
+  } else {
+    e = await openEngine(ort, 'wasm', models);
+  }
+  watchDevice(e);
+  return {
+    engine: e,
+    ready: {
+      status: 'ready',
+      id: request.id,
+      backend: e.backend,
+      threads: request.threads,
+      modelId: manifest.modelId,
+      fallback,
+    },
+  };
+}
+
+let deviceLost: string | null = null;
+
+/** A lost GPU device turns later requests into typed errors rather than hangs. */
+function watchDevice(e: Engine): void {
+  if (e.backend !== 'webgpu') return;
+  const device = (e.ort.env.webgpu as { device?: unknown }).device;
+  void Promise.resolve(device).then((d) => {
+    const lost = (d as { lost?: Promise<{ message?: string }> } | undefined)?.lost;
+    void lost?.then((info) => {
+      deviceLost = `WebGPU device lost: ${info?.message ?? 'unknown reason'}`;
+    });
+  });
+}
+
+/** RGBA pixels of a frame; ImageBitmaps are drawn once on an OffscreenCanvas and closed. */
+function pixelsOf(frame: FrameInput): RgbaImage {
+  if (typeof ImageData !== 'undefined' && frame instanceof ImageData) {
+    checkImage(frame);
+    return frame;
+  }
+  if (typeof ImageBitmap !== 'undefined' && frame instanceof ImageBitmap) {
+    const { width, height } = frame;
+    if (width === 0 || height === 0) throw new RangeError('frame is empty or already closed');
+    const canvas = new OffscreenCanvas(width, height);
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    if (!ctx) throw new InferenceError('runtime-failed', '2d canvas unavailable in worker');
+    ctx.drawImage(frame, 0, 0);
+    frame.close();
+    return ctx.getImageData(0, 0, width, height);
+  }
+  throw new RangeError('frame must be an ImageBitmap or ImageData');
+}
+
+function badInput(error: unknown): never {
+  if (error instanceof InferenceError) throw error;
+  throw new InferenceError('bad-input', messageOf(error), { cause: error });
+}
+
+function prepare(frame: FrameInput, points?: Float32Array, box?: Box) {
+  try {
+    const image = pixelsOf(frame);
+    return {
+      embedInput: points ? embedInput(image, points) : null,
+      antispoofInput: box ? antispoofInput(image, box) : null,
+    };
+  } catch (error) {
+    badInput(error);
+  }
+}
+
+async function handle(request: WorkerRequest): Promise<void> {
+  if (request.type === 'init') {
+    engine ??= init(request).then(({ engine: e, ready }) => {
+      reply(ready);
+      return e;
+    });
+    await engine;
+    return;
+  }
+  if (!engine) throw new InferenceError('runtime-failed', 'worker used before init');
+  const e = await engine;
+  if (deviceLost) throw new InferenceError('runtime-failed', deviceLost);
+  const start = performance.now();
+  const input = prepare(
+    request.frame,
+    request.type === 'antispoof' ? undefined : request.points,
+    request.type === 'embed' ? undefined : request.box,
+  );
+  try {
+    if (request.type === 'embed') {
+      const vector = await runEmbed(e, input.embedInput!);
+      reply({ status: 'embedding', id: request.id, vector, ms: performance.now() - start }, [
+        vector.buffer,
+      ]);
+    } else if (request.type === 'antispoof') {
+      const live = await runAntispoof(e, input.antispoofInput!);
+      reply({ status: 'antispoof', id: request.id, live, ms: performance.now() - start });
+    } else {
+      const vector = await runEmbed(e, input.embedInput!);
+      const live = await runAntispoof(e, input.antispoofInput!);
+      reply({ status: 'analysis', id: request.id, vector, live, ms: performance.now() - start }, [
+        vector.buffer,
+      ]);
+    }
+  } catch (error) {
+    if (error instanceof InferenceError) throw error;
+    throw new InferenceError('runtime-failed', `${e.backend} run failed: ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+function onMessage(event: MessageEvent<WorkerRequest>): void {
+  const request = event.data;
+  queue = queue
+    .then(() => handle(request))
+    .catch((error: unknown) => {
+      // A failed init is final: later requests must see the same error, not a second attempt.
+      reply({ status: 'error', id: request.id, error: serializeError(error, 'runtime-failed') });
+    });
+}
+
+// ORT's wasm thread helpers may start from this same script in a production build; they install
+// their own handler and must not get ours.
+if (!self.name?.startsWith('em-pthread')) self.onmessage = onMessage;

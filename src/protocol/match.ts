@@ -1,0 +1,54 @@
+// 1:1 matching maths shared by the browser and the server. Pure.
+
+/**
+ * Cosine threshold for "same person" on fr_feature (512-d, 5-point ArcFace alignment).
+ * Calibrated by `npm run bench:accuracy` on the dev set (see docs/inference.md): genuine pairs
+ * score about 0.7, impostors about 0.0; at 0.40 the dev set showed no false accepts among its
+ * impostor pairs (FAR < 1/impostors) while keeping TAR above 99 %.
+ */
+export const DEFAULT_THRESHOLD = 0.4;
+
+/** Cosine similarity in [-1, 1]; vectors must have equal, non-zero length. */
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length || a.length === 0) {
+    throw new RangeError(`vectors differ in length (${a.length} vs ${b.length}) or are empty`);
+  }
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    dot += x * y;
+    na += x * x;
+    nb += y * y;
+  }
+  if (!(na > 0 && nb > 0) || !Number.isFinite(dot))
+    throw new RangeError('vector has zero or non-finite norm');
+  // Normalising here keeps the score correct even if a caller passes un-normalised vectors.
+  return Math.max(-1, Math.min(1, dot / Math.sqrt(na * nb)));
+}
+
+export interface Decision {
+  match: boolean;
+  score: number;
+  threshold: number;
+}
+
+/** Same person when the score reaches the threshold. */
+export function decide(score: number, threshold: number = DEFAULT_THRESHOLD): Decision {
+  if (!Number.isFinite(score)) throw new RangeError('score must be a finite number');
+  if (!Number.isFinite(threshold) || threshold < -1 || threshold > 1) {
+    throw new RangeError('threshold must be within [-1, 1]');
+  }
+  return { match: score >= threshold, score, threshold };
+}
+
+/** Score and decision in one step. */
+export function match(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  threshold = DEFAULT_THRESHOLD,
+): Decision {
+  return decide(cosine(a, b), threshold);
+}
