@@ -1,0 +1,73 @@
+// JSON shapes of the endpoint's requests and responses, shared by the server and the browser client.
+
+import type { Purpose } from './payload';
+
+export interface EnrollResponse {
+  sessionId: string;
+  subjectId: string;
+  templateId: string;
+  modelId: string;
+  /** True when this enrolment replaced earlier templates (re-enrolment / correction). */
+  replaced: boolean;
+}
+
+export interface VerifyResponse {
+  sessionId: string;
+  subjectId: string;
+  decision: 'match' | 'no-match';
+  score: number;
+  threshold: number;
+}
+
+export interface Candidate {
+  subjectId: string;
+  score: number;
+}
+
+/** 1:N when one face was sent, M:N when several: one result per face, in payload order. */
+export interface IdentifyResponse {
+  sessionId: string;
+  threshold: number;
+  results: { face: number; candidates: Candidate[]; match: Candidate | null }[];
+}
+
+export interface ConsentRequest {
+  subjectId: string;
+  /** Hash of the policy text the person saw. */
+  policyVersion: string;
+  purposes: Purpose[] | string[];
+  sensitive: boolean;
+  guardian: boolean;
+  accepted: boolean;
+}
+
+export interface ConsentResponse {
+  consentId: string;
+  at: number;
+}
+
+export interface WithdrawResponse {
+  subjectId: string;
+  consentsWithdrawn: number;
+  templatesDeleted: number;
+}
+
+export interface DeregisterResponse {
+  subjectId: string;
+  deleted: boolean;
+  templatesDeleted: number;
+  verificationsDeleted: number;
+}
+
+export interface SubjectSummary {
+  subjectId: string;
+  createdAt: number;
+  suspendedUntil: number | null;
+  deviceBound: boolean;
+}
+
+export interface TemplateSummary {
+  templateId: string;
+  modelId: string;
+  createdAt: number;
+}

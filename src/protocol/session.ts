@@ -1,0 +1,105 @@
+// Session wire types and the pure plausibility checks the server runs on a decrypted payload.
+
+import { ProtocolError } from './errors';
+import {
+  VECTOR_LENGTH,
+  type ChallengeEvidenceWire,
+  type ChallengeKind,
+  type Purpose,
+} from './payload';
+
+/** Request body of `POST /v1/sessions`. */
+export interface SessionRequest {
+  purpose: Purpose;
+  /** Required for enroll/verify/rights; absent for identify. */
+  subjectId?: string;
+}
+
+/** Response of `POST /v1/sessions`. Byte fields are base64url. */
+export interface SessionInfo {
+  sessionId: string;
+  nonce: string;
+  purpose: Purpose;
+  subjectId: string | null;
+  /** Server-chosen random order; the person performs them in this order. Empty for 'rights'. */
+  challenges: ChallengeKind[];
+  /** Epoch ms. */
+  expiresAt: number;
+  /** HPKE recipient public key, raw uncompressed P-256 (65 bytes). */
+  hpkePublicKey: string;
+  keyId: string;
+  modelIds: string[];
+}
+
+/** A face vector must be 512 finite floats with an L2 norm near 1 (the embedder normalises). */
+export function checkVector(v: Float32Array, normTolerance = 0.05): void {
+  if (v.length !== VECTOR_LENGTH) throw new ProtocolError('bad_vector', 'vector length');
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i] as number;
+    if (!Number.isFinite(x)) throw new ProtocolError('bad_vector', 'non-finite component');
+    sum += x * x;
+  }
+  const norm = Math.sqrt(sum);
+  if (!(Math.abs(norm - 1) <= normTolerance)) {
+    throw new ProtocolError('bad_vector', 'vector is not unit length');
+  }
+}
+
+export interface LivenessPolicy {
+  /** Shortest plausible duration of one challenge, per kind (ms). */
+  minDurationMs: Record<ChallengeKind, number>;
+  /** Longest plausible duration of one challenge (the widget's per-step timeout). */
+  maxDurationMs: number;
+  /** Minimum detector score per challenge. */
+  minScore: number;
+  /** Evidence may not start earlier than this before `clientTime` (session lifetime + slack). */
+  maxSpanMs: number;
+}
+
+export const DEFAULT_LIVENESS_POLICY: LivenessPolicy = {
+  minDurationMs: { blink: 40, 'turn-left': 150, 'turn-right': 150, 'open-mouth': 120 },
+  maxDurationMs: 20_000,
+  minScore: 0.5,
+  maxSpanMs: 150_000,
+};
+
+/**
+ * The evidence must list exactly the issued challenges in the issued order, each with a plausible
+ * duration and score, non-overlapping, and all before the client's submission time.
+ */
+export function checkLiveness(
+  issued: readonly ChallengeKind[],
+  evidence: readonly ChallengeEvidenceWire[],
+  clientTime: number,
+  policy: LivenessPolicy = DEFAULT_LIVENESS_POLICY,
+): void {
+  if (evidence.length !== issued.length) {
+    throw new ProtocolError('liveness_order', 'evidence does not cover the issued challenges');
+  }
+  // Compare the whole order before reporting, so the reply does not reveal which step differed.
+  let orderOk = true;
+  for (let i = 0; i < issued.length; i++) orderOk = (evidence[i]?.kind === issued[i]) && orderOk;
+  if (!orderOk) throw new ProtocolError('liveness_order', 'challenges performed out of order');
+  if (!Number.isFinite(clientTime)) throw new ProtocolError('liveness_timing', 'client time');
+  let previousEnd = clientTime - policy.maxSpanMs;
+  for (const e of evidence) {
+    if (!Number.isFinite(e.startedAt) || !Number.isFinite(e.completedAt)) {
+      throw new ProtocolError('liveness_timing', 'non-finite time');
+    }
+    const d = e.completedAt - e.startedAt;
+    if (d < policy.minDurationMs[e.kind] || d > policy.maxDurationMs) {
+      throw new ProtocolError('liveness_timing', 'implausible challenge duration');
+    }
+    if (e.startedAt < previousEnd) {
+      throw new ProtocolError('liveness_timing', 'challenges overlap or precede the session');
+    }
+    previousEnd = e.completedAt;
+    if (!(e.score >= policy.minScore && e.score <= 1)) {
+      throw new ProtocolError('liveness_score', 'challenge score too low');
+    }
+  }
+  if (previousEnd > clientTime) {
+    throw new ProtocolError('liveness_timing', 'evidence after submission time');
+  }
+}
