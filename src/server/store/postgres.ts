@@ -1,0 +1,575 @@
+// PostgreSQL store for several endpoint instances sharing one database. Same contract as
+// SQLite. 1:N is done in memory per instance (IndexCache), kept coherent by the
+// per-model generation counter that every template write bumps in its transaction.
+// Single use of sessions is one conditional UPDATE ... RETURNING, atomic across instances.
+
+import pg from 'pg';
+import type { DataKeyring } from './at-rest';
+import { digestRows, resolveRetention, TABLES, toBase64, vectorToBase64 } from './common';
+import { IndexCache, type IndexRow } from './index-cache';
+import {
+  callFromRow,
+  classifyMiss,
+  consentFromRow,
+  purgeConsentsSql,
+  sessionFromRow,
+  subjectFromRow,
+  verificationFromRow,
+  type Row,
+} from './rows';
+import * as check from './validate';
+import {
+  StoreError,
+  type CallRecord,
+  type ConsentRecord,
+  type ConsumeResult,
+  type DeleteSubjectResult,
+  type IdentifyMatch,
+  type NewConsent,
+  type NewSession,
+  type NewSubject,
+  type NewTemplate,
+  type PurgeCounts,
+  type RetentionPolicy,
+  type SessionRecord,
+  type Store,
+  type StoreSnapshot,
+  type SubjectExport,
+  type SubjectRecord,
+  type TemplateRecord,
+  type VerificationRecord,
+  type WithdrawResult,
+} from './types';
+
+// Arbitrary constant: serialises concurrent migrate() calls from several instances.
+const MIGRATE_LOCK = 0x66760001;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS subjects (
+  subject_id TEXT PRIMARY KEY,
+  device_public_key BYTEA,
+  created_at BIGINT NOT NULL,
+  suspended_until BIGINT
+);
+CREATE TABLE IF NOT EXISTS templates (
+  template_id TEXT PRIMARY KEY,
+  subject_id TEXT NOT NULL REFERENCES subjects(subject_id) ON DELETE CASCADE,
+  model_id TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  iv BYTEA NOT NULL,
+  ct BYTEA NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS templates_subject ON templates(subject_id);
+CREATE INDEX IF NOT EXISTS templates_model ON templates(model_id);
+CREATE TABLE IF NOT EXISTS template_generations (
+  model_id TEXT PRIMARY KEY,
+  gen BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+  session_id TEXT PRIMARY KEY,
+  nonce_hash BYTEA NOT NULL,
+  purpose TEXT NOT NULL,
+  subject_id TEXT,
+  challenges JSONB NOT NULL,
+  origin TEXT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  used_at BIGINT
+);
+CREATE INDEX IF NOT EXISTS sessions_expires ON sessions(expires_at);
+CREATE INDEX IF NOT EXISTS sessions_subject ON sessions(subject_id);
+CREATE TABLE IF NOT EXISTS consents (
+  consent_id TEXT PRIMARY KEY,
+  subject_id TEXT NOT NULL,
+  policy_version TEXT NOT NULL,
+  purposes JSONB NOT NULL,
+  sensitive BOOLEAN NOT NULL,
+  guardian BOOLEAN NOT NULL,
+  accepted BOOLEAN NOT NULL,
+  at BIGINT NOT NULL,
+  withdrawn_at BIGINT
+);
+CREATE INDEX IF NOT EXISTS consents_subject ON consents(subject_id, at);
+CREATE TABLE IF NOT EXISTS verifications (
+  id TEXT PRIMARY KEY,
+  subject_id TEXT,
+  kind TEXT NOT NULL,
+  decision TEXT NOT NULL,
+  score DOUBLE PRECISION,
+  at BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS verifications_subject ON verifications(subject_id, at);
+CREATE INDEX IF NOT EXISTS verifications_at ON verifications(at);
+CREATE TABLE IF NOT EXISTS calls (
+  id BIGSERIAL PRIMARY KEY,
+  at BIGINT NOT NULL,
+  route TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  code TEXT,
+  ms DOUBLE PRECISION NOT NULL,
+  client_hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS calls_at ON calls(at);
+INSERT INTO meta(key, value) VALUES ('schema_version', '1') ON CONFLICT (key) DO NOTHING;
+`;
+
+export interface PostgresStoreOptions {
+  connectionString: string;
+  keyring: DataKeyring;
+  /** Pool size per instance. */
+  max?: number;
+}
+
+type Client = pg.PoolClient;
+
+const pgCode = (e: unknown): unknown =>
+  typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+
+function mapUnique(e: unknown, what: string): never {
+  if (pgCode(e) === '23505') throw new StoreError('conflict', `${what} already exists`);
+  throw e;
+}
+
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  private readonly pool: pg.Pool;
+  private readonly keyring: DataKeyring;
+  private readonly cache: IndexCache;
+
+  constructor(opts: PostgresStoreOptions) {
+    this.pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.max ?? 10 });
+    // An idle client losing its server must not crash the process; the next query reports it.
+    this.pool.on('error', () => {});
+    this.keyring = opts.keyring;
+    this.cache = new IndexCache({
+      generation: (modelId) => this.generation(this.pool, modelId),
+      load: (modelId) => this.loadModel(modelId),
+    });
+  }
+
+  async migrate(): Promise<void> {
+    await this.tx(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATE_LOCK]);
+      await c.query(SCHEMA);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.cache.clear();
+    await this.pool.end();
+  }
+
+  // ---- subjects ---------------------------------------------------------------------------
+
+  async putSubject(subject: NewSubject): Promise<void> {
+    const s = check.newSubject(subject);
+    await this.pool
+      .query(
+        'INSERT INTO subjects(subject_id, device_public_key, created_at) VALUES ($1, $2, $3)',
+        [
+          s.subjectId,
+          s.devicePublicKey === null ? null : Buffer.from(s.devicePublicKey),
+          s.createdAt,
+        ],
+      )
+      .catch((e: unknown) => mapUnique(e, 'subject'));
+  }
+
+  async getSubject(subjectId: string): Promise<SubjectRecord | null> {
+    const r = await this.pool.query<Row>('SELECT * FROM subjects WHERE subject_id = $1', [
+      check.id('subjectId', subjectId),
+    ]);
+    return r.rows[0] === undefined ? null : subjectFromRow(r.rows[0]);
+  }
+
+  async listSubjects(opts: { limit: number; after?: string }): Promise<SubjectRecord[]> {
+    const limit = check.intRange('limit', opts.limit, 1, 1000);
+    const after = opts.after === undefined ? '' : check.id('after', opts.after);
+    // COLLATE "C": byte order, the same order SQLite uses, whatever the database locale.
+    const r = await this.pool.query<Row>(
+      'SELECT * FROM subjects WHERE subject_id COLLATE "C" > $1 ORDER BY subject_id COLLATE "C" LIMIT $2',
+      [after, limit],
+    );
+    return r.rows.map(subjectFromRow);
+  }
+
+  async deleteSubject(subjectId: string): Promise<DeleteSubjectResult> {
+    const sid = check.id('subjectId', subjectId);
+    const out = await this.tx(async (c) => {
+      // Lock the subject row first so a concurrent addTemplate cannot slip in between.
+      await c.query('SELECT 1 FROM subjects WHERE subject_id = $1 FOR UPDATE', [sid]);
+      const bumps = await this.removeTemplatesTx(c, sid);
+      const v = await c.query('DELETE FROM verifications WHERE subject_id = $1', [sid]);
+      await c.query('DELETE FROM sessions WHERE subject_id = $1', [sid]);
+      const s = await c.query('DELETE FROM subjects WHERE subject_id = $1', [sid]);
+      return { bumps, verificationsDeleted: v.rowCount ?? 0, deleted: (s.rowCount ?? 0) > 0 };
+    });
+    for (const [modelId, gen] of out.bumps) {
+      this.cache.applied(modelId, gen, (ix) => ix.removeSubject(sid));
+    }
+    return {
+      deleted: out.deleted,
+      templatesDeleted: out.bumps.reduce((n, [, , c]) => n + c, 0),
+      verificationsDeleted: out.verificationsDeleted,
+    };
+  }
+
+  async setSuspended(subjectId: string, until: number | null): Promise<boolean> {
+    const r = await this.pool.query(
+      'UPDATE subjects SET suspended_until = $1 WHERE subject_id = $2',
+      [check.timeOrNull('until', until), check.id('subjectId', subjectId)],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  // ---- templates --------------------------------------------------------------------------
+
+  async addTemplate(template: NewTemplate): Promise<void> {
+    const t = check.newTemplate(template);
+    const sealed = this.keyring.seal(t.vector, t);
+    const gen = await this.tx(async (c) => {
+      // FOR SHARE: the subject cannot be deleted until this insert commits.
+      const s = await c.query('SELECT 1 FROM subjects WHERE subject_id = $1 FOR SHARE', [
+        t.subjectId,
+      ]);
+      if (s.rowCount === 0) throw new StoreError('unknown_subject', 'subject does not exist');
+      await c
+        .query(
+          `INSERT INTO templates(template_id, subject_id, model_id, key_id, iv, ct, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [
+            t.templateId,
+            t.subjectId,
+            t.modelId,
+            sealed.keyId,
+            Buffer.from(sealed.iv),
+            Buffer.from(sealed.ct),
+            t.createdAt,
+          ],
+        )
+        .catch((e: unknown) => mapUnique(e, 'template'));
+      return this.bump(c, t.modelId);
+    });
+    this.cache.applied(t.modelId, gen, (ix) => ix.add(t.templateId, t.subjectId, t.vector));
+  }
+
+  async listTemplates(subjectId: string): Promise<TemplateRecord[]> {
+    const r = await this.pool.query<Row>(
+      'SELECT * FROM templates WHERE subject_id = $1 ORDER BY created_at, template_id COLLATE "C"',
+      [check.id('subjectId', subjectId)],
+    );
+    return r.rows.map((row) => this.templateFromRow(row));
+  }
+
+  async deleteTemplates(subjectId: string): Promise<number> {
+    const sid = check.id('subjectId', subjectId);
+    const bumps = await this.tx((c) => this.removeTemplatesTx(c, sid));
+    for (const [modelId, gen] of bumps) {
+      this.cache.applied(modelId, gen, (ix) => ix.removeSubject(sid));
+    }
+    return bumps.reduce((n, [, , c]) => n + c, 0);
+  }
+
+  async identify(vector: Float32Array, modelId: string, k: number): Promise<IdentifyMatch[]> {
+    const v = check.vector('vector', vector);
+    const m = check.id('modelId', modelId);
+    return this.cache.search(v, m, check.intRange('k', k, 1, 100));
+  }
+
+  // ---- sessions ---------------------------------------------------------------------------
+
+  async createSession(session: NewSession): Promise<void> {
+    const s = check.newSession(session);
+    await this.pool
+      .query(
+        `INSERT INTO sessions(session_id, nonce_hash, purpose, subject_id, challenges, origin,
+           expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          s.sessionId,
+          Buffer.from(s.nonceHash),
+          s.purpose,
+          s.subjectId,
+          JSON.stringify(s.challenges),
+          s.origin,
+          s.expiresAt,
+          s.createdAt,
+        ],
+      )
+      .catch((e: unknown) => mapUnique(e, 'session'));
+  }
+
+  async consumeSession(
+    sessionId: string,
+    nonceHash: Uint8Array,
+    now: number,
+  ): Promise<ConsumeResult> {
+    const sid = check.id('sessionId', sessionId);
+    const hash = Buffer.from(check.bytes('nonceHash', nonceHash, 1, 64));
+    const t = check.time('now', now);
+    const won = await this.pool.query<Row>(
+      `UPDATE sessions SET used_at = $1
+       WHERE session_id = $2 AND used_at IS NULL AND nonce_hash = $3 AND expires_at > $1
+       RETURNING *`,
+      [t, sid, hash],
+    );
+    if (won.rows[0] !== undefined) return { status: 'ok', session: sessionFromRow(won.rows[0]) };
+    const r = await this.pool.query<Row>('SELECT * FROM sessions WHERE session_id = $1', [sid]);
+    return {
+      status: classifyMiss(
+        r.rows[0] === undefined ? undefined : sessionFromRow(r.rows[0]),
+        hash,
+        t,
+      ),
+    };
+  }
+
+  async getSession(sessionId: string): Promise<SessionRecord | null> {
+    const r = await this.pool.query<Row>('SELECT * FROM sessions WHERE session_id = $1', [
+      check.id('sessionId', sessionId),
+    ]);
+    return r.rows[0] === undefined ? null : sessionFromRow(r.rows[0]);
+  }
+
+  // ---- consent ----------------------------------------------------------------------------
+
+  async addConsent(consent: NewConsent): Promise<void> {
+    const c = check.newConsent(consent);
+    await this.pool
+      .query(
+        `INSERT INTO consents(consent_id, subject_id, policy_version, purposes, sensitive,
+           guardian, accepted, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          c.consentId,
+          c.subjectId,
+          c.policyVersion,
+          JSON.stringify(c.purposes),
+          c.sensitive,
+          c.guardian,
+          c.accepted,
+          c.at,
+        ],
+      )
+      .catch((e: unknown) => mapUnique(e, 'consent'));
+  }
+
+  async listConsents(subjectId: string): Promise<ConsentRecord[]> {
+    const r = await this.pool.query<Row>(
+      'SELECT * FROM consents WHERE subject_id = $1 ORDER BY at, consent_id COLLATE "C"',
+      [check.id('subjectId', subjectId)],
+    );
+    return r.rows.map(consentFromRow);
+  }
+
+  async withdrawConsent(subjectId: string, at: number): Promise<WithdrawResult> {
+    const sid = check.id('subjectId', subjectId);
+    const t = check.time('at', at);
+    const out = await this.tx(async (c) => {
+      await c.query('SELECT 1 FROM subjects WHERE subject_id = $1 FOR UPDATE', [sid]);
+      const w = await c.query(
+        'UPDATE consents SET withdrawn_at = $1 WHERE subject_id = $2 AND withdrawn_at IS NULL',
+        [t, sid],
+      );
+      return { consentsWithdrawn: w.rowCount ?? 0, bumps: await this.removeTemplatesTx(c, sid) };
+    });
+    for (const [modelId, gen] of out.bumps) {
+      this.cache.applied(modelId, gen, (ix) => ix.removeSubject(sid));
+    }
+    return {
+      consentsWithdrawn: out.consentsWithdrawn,
+      templatesDeleted: out.bumps.reduce((n, [, , c]) => n + c, 0),
+    };
+  }
+
+  // ---- verification records and call log ------------------------------------------------
+
+  async addVerification(record: VerificationRecord): Promise<void> {
+    const r = check.verification(record);
+    await this.pool
+      .query(
+        'INSERT INTO verifications(id, subject_id, kind, decision, score, at) VALUES ($1, $2, $3, $4, $5, $6)',
+        [r.id, r.subjectId, r.kind, r.decision, r.score, r.at],
+      )
+      .catch((e: unknown) => mapUnique(e, 'verification record'));
+  }
+
+  async countFailures(subjectId: string, since: number): Promise<number> {
+    const r = await this.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM verifications
+       WHERE subject_id = $1 AND kind = 'verify' AND decision = 'reject' AND at >= $2`,
+      [check.id('subjectId', subjectId), check.time('since', since)],
+    );
+    return Number(r.rows[0]!.n);
+  }
+
+  async addCall(call: CallRecord): Promise<void> {
+    const c = check.call(call);
+    await this.pool.query(
+      'INSERT INTO calls(at, route, status, code, ms, client_hash) VALUES ($1, $2, $3, $4, $5, $6)',
+      [c.at, c.route, c.status, c.code, c.ms, c.clientHash],
+    );
+  }
+
+  async listCalls(opts: { since: number; limit: number }): Promise<CallRecord[]> {
+    const r = await this.pool.query<Row>(
+      'SELECT * FROM calls WHERE at >= $1 ORDER BY at DESC, id DESC LIMIT $2',
+      [check.time('since', opts.since), check.intRange('limit', opts.limit, 1, 10_000)],
+    );
+    return r.rows.map(callFromRow);
+  }
+
+  // ---- retention and rights ----------------------------------------------------------------
+
+  async purge(now: number, policy?: Partial<RetentionPolicy>): Promise<PurgeCounts> {
+    const t = check.time('now', now);
+    const p = resolveRetention(policy);
+    return this.tx(async (c) => {
+      const del = async (sql: string, cutoff: number): Promise<number> =>
+        (await c.query(sql, [cutoff])).rowCount ?? 0;
+      return {
+        verifications: await del('DELETE FROM verifications WHERE at < $1', t - p.verificationMs),
+        consents: await del(purgeConsentsSql('$1'), t - p.consentMs),
+        calls: await del('DELETE FROM calls WHERE at < $1', t - p.callLogMs),
+        sessions: await del('DELETE FROM sessions WHERE expires_at < $1', t - p.sessionMs),
+      };
+    });
+  }
+
+  async exportSubject(subjectId: string): Promise<SubjectExport> {
+    const sid = check.id('subjectId', subjectId);
+    const read = await this.tx(async (c) => {
+      const q = async (sql: string): Promise<Row[]> => (await c.query<Row>(sql, [sid])).rows;
+      return {
+        subject: (await q('SELECT * FROM subjects WHERE subject_id = $1'))[0],
+        templates: await q(
+          'SELECT * FROM templates WHERE subject_id = $1 ORDER BY created_at, template_id COLLATE "C"',
+        ),
+        consents: await q(
+          'SELECT * FROM consents WHERE subject_id = $1 ORDER BY at, consent_id COLLATE "C"',
+        ),
+        verifications: await q(
+          'SELECT * FROM verifications WHERE subject_id = $1 ORDER BY at, id COLLATE "C"',
+        ),
+      };
+    }, 'REPEATABLE READ READ ONLY');
+    const s = read.subject === undefined ? null : subjectFromRow(read.subject);
+    return {
+      subject:
+        s === null
+          ? null
+          : {
+              subjectId: s.subjectId,
+              createdAt: s.createdAt,
+              suspendedUntil: s.suspendedUntil,
+              devicePublicKey: s.devicePublicKey === null ? null : toBase64(s.devicePublicKey),
+            },
+      templates: read.templates.map((r) => {
+        const t = this.templateFromRow(r);
+        return {
+          templateId: t.templateId,
+          modelId: t.modelId,
+          createdAt: t.createdAt,
+          vector: vectorToBase64(t.vector),
+        };
+      }),
+      consents: read.consents.map(consentFromRow),
+      verifications: read.verifications.map(verificationFromRow),
+    };
+  }
+
+  async vacuum(): Promise<void> {
+    // Removes dead tuples so their space is reused; PostgreSQL does not zero it (see docs).
+    for (const table of TABLES) await this.pool.query(`VACUUM ${table}`);
+  }
+
+  async snapshot(): Promise<StoreSnapshot> {
+    return this.tx(async (c) => {
+      const counts: Record<string, number> = {};
+      let h: ReturnType<typeof digestRows> | undefined;
+      for (const table of TABLES) {
+        const rows = (await c.query<Row>(`SELECT * FROM ${table} ORDER BY 1`)).rows;
+        counts[table] = rows.length;
+        h = digestRows(table, rows, h);
+      }
+      return { counts, digest: h!.digest('hex') };
+    }, 'REPEATABLE READ READ ONLY');
+  }
+
+  // ---- internals --------------------------------------------------------------------------
+
+  private async tx<T>(fn: (c: Client) => Promise<T>, mode = 'READ COMMITTED'): Promise<T> {
+    const c = await this.pool.connect();
+    try {
+      await c.query(`BEGIN ISOLATION LEVEL ${mode}`);
+      const out = await fn(c);
+      await c.query('COMMIT');
+      return out;
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+
+  private async removeTemplatesTx(
+    c: Client,
+    subjectId: string,
+  ): Promise<[string, number, number][]> {
+    const del = await c.query<{ model_id: string }>(
+      'DELETE FROM templates WHERE subject_id = $1 RETURNING model_id',
+      [subjectId],
+    );
+    const perModel = new Map<string, number>();
+    for (const r of del.rows) perModel.set(r.model_id, (perModel.get(r.model_id) ?? 0) + 1);
+    const out: [string, number, number][] = [];
+    // Sorted so concurrent transactions lock generation rows in the same order.
+    for (const [modelId, n] of [...perModel].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      out.push([modelId, await this.bump(c, modelId), n]);
+    }
+    return out;
+  }
+
+  private async bump(c: Client, modelId: string): Promise<number> {
+    const r = await c.query<{ gen: string }>(
+      `INSERT INTO template_generations(model_id, gen) VALUES ($1, 1)
+       ON CONFLICT (model_id) DO UPDATE SET gen = template_generations.gen + 1 RETURNING gen`,
+      [modelId],
+    );
+    return Number(r.rows[0]!.gen);
+  }
+
+  private async generation(q: pg.Pool | Client, modelId: string): Promise<number> {
+    const r = await q.query<{ gen: string }>(
+      'SELECT gen FROM template_generations WHERE model_id = $1',
+      [modelId],
+    );
+    return r.rows[0] === undefined ? 0 : Number(r.rows[0].gen);
+  }
+
+  private async loadModel(modelId: string): Promise<{ gen: number; rows: IndexRow[] }> {
+    return this.tx(async (c) => {
+      const gen = await this.generation(c, modelId);
+      const r = await c.query<Row>('SELECT * FROM templates WHERE model_id = $1', [modelId]);
+      const rows = r.rows.map((row) => {
+        const t = this.templateFromRow(row);
+        return { templateId: t.templateId, subjectId: t.subjectId, vector: t.vector };
+      });
+      return { gen, rows };
+    }, 'REPEATABLE READ READ ONLY');
+  }
+
+  private templateFromRow(r: Row): TemplateRecord {
+    const row = {
+      templateId: r.template_id as string,
+      subjectId: r.subject_id as string,
+      modelId: r.model_id as string,
+    };
+    const vector = this.keyring.open(
+      { keyId: r.key_id as string, iv: r.iv as Uint8Array, ct: r.ct as Uint8Array },
+      row,
+    );
+    return { ...row, vector, createdAt: Number(r.created_at) };
+  }
+}

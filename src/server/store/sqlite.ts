@@ -1,0 +1,603 @@
+// Embedded default store: one SQLite file (better-sqlite3, WAL). secure_delete overwrites
+// freed content inside the file, and deletes end with a TRUNCATE checkpoint so old page
+// images do not linger in the -wal file. Several processes may open the same file: single
+// use of sessions is one conditional UPDATE, and the identify cache checks a generation
+// counter before each search.
+
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DataKeyring } from './at-rest';
+import { digestRows, resolveRetention, TABLES, toBase64, vectorToBase64 } from './common';
+import { IndexCache, type IndexRow } from './index-cache';
+import {
+  callFromRow,
+  classifyMiss,
+  consentFromRow,
+  purgeConsentsSql,
+  sessionFromRow,
+  subjectFromRow,
+  verificationFromRow,
+  type Row,
+} from './rows';
+import * as check from './validate';
+import {
+  StoreError,
+  type CallRecord,
+  type ConsentRecord,
+  type ConsumeResult,
+  type DeleteSubjectResult,
+  type IdentifyMatch,
+  type NewConsent,
+  type NewSession,
+  type NewSubject,
+  type NewTemplate,
+  type PurgeCounts,
+  type RetentionPolicy,
+  type SessionRecord,
+  type Store,
+  type StoreSnapshot,
+  type SubjectExport,
+  type SubjectRecord,
+  type TemplateRecord,
+  type VerificationRecord,
+  type WithdrawResult,
+} from './types';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS subjects (
+  subject_id TEXT PRIMARY KEY,
+  device_public_key BLOB,
+  created_at INTEGER NOT NULL,
+  suspended_until INTEGER
+) STRICT;
+CREATE TABLE IF NOT EXISTS templates (
+  template_id TEXT PRIMARY KEY,
+  subject_id TEXT NOT NULL REFERENCES subjects(subject_id) ON DELETE CASCADE,
+  model_id TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  iv BLOB NOT NULL,
+  ct BLOB NOT NULL,
+  created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS templates_subject ON templates(subject_id);
+CREATE INDEX IF NOT EXISTS templates_model ON templates(model_id);
+CREATE TABLE IF NOT EXISTS template_generations (
+  model_id TEXT PRIMARY KEY,
+  gen INTEGER NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS sessions (
+  session_id TEXT PRIMARY KEY,
+  nonce_hash BLOB NOT NULL,
+  purpose TEXT NOT NULL,
+  subject_id TEXT,
+  challenges TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  used_at INTEGER
+) STRICT;
+CREATE INDEX IF NOT EXISTS sessions_expires ON sessions(expires_at);
+CREATE INDEX IF NOT EXISTS sessions_subject ON sessions(subject_id);
+CREATE TABLE IF NOT EXISTS consents (
+  consent_id TEXT PRIMARY KEY,
+  subject_id TEXT NOT NULL,
+  policy_version TEXT NOT NULL,
+  purposes TEXT NOT NULL,
+  sensitive INTEGER NOT NULL,
+  guardian INTEGER NOT NULL,
+  accepted INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  withdrawn_at INTEGER
+) STRICT;
+CREATE INDEX IF NOT EXISTS consents_subject ON consents(subject_id, at);
+CREATE TABLE IF NOT EXISTS verifications (
+  id TEXT PRIMARY KEY,
+  subject_id TEXT,
+  kind TEXT NOT NULL,
+  decision TEXT NOT NULL,
+  score REAL,
+  at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS verifications_subject ON verifications(subject_id, at);
+CREATE INDEX IF NOT EXISTS verifications_at ON verifications(at);
+CREATE TABLE IF NOT EXISTS calls (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  route TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  code TEXT,
+  ms REAL NOT NULL,
+  client_hash TEXT NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS calls_at ON calls(at);
+INSERT INTO meta(key, value) VALUES ('schema_version', '1') ON CONFLICT(key) DO NOTHING;
+`;
+
+export interface SqliteStoreOptions {
+  /** File path; parent directories are created. */
+  path: string;
+  keyring: DataKeyring;
+  /** FULL (default) survives power loss; NORMAL survives process crashes (bulk loads, bench). */
+  synchronous?: 'full' | 'normal';
+}
+
+const isConstraint = (e: unknown, kind: string): boolean =>
+  typeof e === 'object' &&
+  e !== null &&
+  (e as { code?: unknown }).code === `SQLITE_CONSTRAINT_${kind}`;
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readonly keyring: DataKeyring;
+  private readonly cache: IndexCache;
+
+  constructor(opts: SqliteStoreOptions) {
+    if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+    this.db = new Database(opts.path);
+    this.keyring = opts.keyring;
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('secure_delete = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('journal_size_limit = 0'); // truncate the WAL after checkpoints
+    this.cache = new IndexCache({
+      generation: async (modelId) => this.generation(modelId),
+      load: async (modelId) => this.loadModel(modelId),
+    });
+  }
+
+  async migrate(): Promise<void> {
+    this.db.exec(SCHEMA);
+  }
+
+  async close(): Promise<void> {
+    this.cache.clear();
+    if (this.db.open) this.db.close();
+  }
+
+  // ---- subjects ---------------------------------------------------------------------------
+
+  async putSubject(subject: NewSubject): Promise<void> {
+    const s = check.newSubject(subject);
+    try {
+      this.db
+        .prepare('INSERT INTO subjects(subject_id, device_public_key, created_at) VALUES (?, ?, ?)')
+        .run(
+          s.subjectId,
+          s.devicePublicKey === null ? null : Buffer.from(s.devicePublicKey),
+          s.createdAt,
+        );
+    } catch (e) {
+      if (isConstraint(e, 'PRIMARYKEY')) throw new StoreError('conflict', 'subject already exists');
+      throw e;
+    }
+  }
+
+  async getSubject(subjectId: string): Promise<SubjectRecord | null> {
+    const row = this.db
+      .prepare('SELECT * FROM subjects WHERE subject_id = ?')
+      .get(check.id('subjectId', subjectId)) as Row | undefined;
+    return row === undefined ? null : subjectFromRow(row);
+  }
+
+  async listSubjects(opts: { limit: number; after?: string }): Promise<SubjectRecord[]> {
+    const limit = check.intRange('limit', opts.limit, 1, 1000);
+    const after = opts.after === undefined ? '' : check.id('after', opts.after);
+    const rows = this.db
+      .prepare('SELECT * FROM subjects WHERE subject_id > ? ORDER BY subject_id LIMIT ?')
+      .all(after, limit) as Row[];
+    return rows.map(subjectFromRow);
+  }
+
+  async deleteSubject(subjectId: string): Promise<DeleteSubjectResult> {
+    const sid = check.id('subjectId', subjectId);
+    const result = this.db.transaction((): DeleteSubjectResult & { bumps: [string, number][] } => {
+      const bumps = this.removeTemplatesTx(sid);
+      const templatesDeleted = bumps.reduce((n, [, , c]) => n + c, 0);
+      const verificationsDeleted = this.db
+        .prepare('DELETE FROM verifications WHERE subject_id = ?')
+        .run(sid).changes;
+      this.db.prepare('DELETE FROM sessions WHERE subject_id = ?').run(sid);
+      const deleted =
+        this.db.prepare('DELETE FROM subjects WHERE subject_id = ?').run(sid).changes > 0;
+      return {
+        deleted,
+        templatesDeleted,
+        verificationsDeleted,
+        bumps: bumps.map(([m, g]) => [m, g]),
+      };
+    })();
+    for (const [modelId, gen] of result.bumps) {
+      this.cache.applied(modelId, gen, (ix) => ix.removeSubject(sid));
+    }
+    this.scrubWal();
+    return {
+      deleted: result.deleted,
+      templatesDeleted: result.templatesDeleted,
+      verificationsDeleted: result.verificationsDeleted,
+    };
+  }
+
+  async setSuspended(subjectId: string, until: number | null): Promise<boolean> {
+    const sid = check.id('subjectId', subjectId);
+    const u = check.timeOrNull('until', until);
+    return (
+      this.db.prepare('UPDATE subjects SET suspended_until = ? WHERE subject_id = ?').run(u, sid)
+        .changes > 0
+    );
+  }
+
+  // ---- templates --------------------------------------------------------------------------
+
+  async addTemplate(template: NewTemplate): Promise<void> {
+    const t = check.newTemplate(template);
+    const sealed = this.keyring.seal(t.vector, t);
+    const gen = this.db.transaction((): number => {
+      const exists = this.db
+        .prepare('SELECT 1 FROM subjects WHERE subject_id = ?')
+        .get(t.subjectId);
+      if (exists === undefined) throw new StoreError('unknown_subject', 'subject does not exist');
+      try {
+        this.db
+          .prepare(
+            `INSERT INTO templates(template_id, subject_id, model_id, key_id, iv, ct, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            t.templateId,
+            t.subjectId,
+            t.modelId,
+            sealed.keyId,
+            Buffer.from(sealed.iv),
+            Buffer.from(sealed.ct),
+            t.createdAt,
+          );
+      } catch (e) {
+        if (isConstraint(e, 'PRIMARYKEY')) {
+          throw new StoreError('conflict', 'template already exists');
+        }
+        throw e;
+      }
+      return this.bump(t.modelId);
+    })();
+    this.cache.applied(t.modelId, gen, (ix) => ix.add(t.templateId, t.subjectId, t.vector));
+  }
+
+  async listTemplates(subjectId: string): Promise<TemplateRecord[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM templates WHERE subject_id = ? ORDER BY created_at, template_id')
+      .all(check.id('subjectId', subjectId)) as Row[];
+    return rows.map((r) => this.templateFromRow(r));
+  }
+
+  async deleteTemplates(subjectId: string): Promise<number> {
+    const sid = check.id('subjectId', subjectId);
+    const bumps = this.db.transaction(() => this.removeTemplatesTx(sid))();
+    for (const [modelId, gen] of bumps) {
+      this.cache.applied(modelId, gen, (ix) => ix.removeSubject(sid));
+    }
+    this.scrubWal();
+    return bumps.reduce((n, [, , c]) => n + c, 0);
+  }
+
+  async identify(vector: Float32Array, modelId: string, k: number): Promise<IdentifyMatch[]> {
+    const v = check.vector('vector', vector);
+    const m = check.id('modelId', modelId);
+    return this.cache.search(v, m, check.intRange('k', k, 1, 100));
+  }
+
+  // ---- sessions ---------------------------------------------------------------------------
+
+  async createSession(session: NewSession): Promise<void> {
+    const s = check.newSession(session);
+    try {
+      this.db
+        .prepare(
+          `INSERT INTO sessions(session_id, nonce_hash, purpose, subject_id, challenges, origin,
+             expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          s.sessionId,
+          Buffer.from(s.nonceHash),
+          s.purpose,
+          s.subjectId,
+          JSON.stringify(s.challenges),
+          s.origin,
+          s.expiresAt,
+          s.createdAt,
+        );
+    } catch (e) {
+      if (isConstraint(e, 'PRIMARYKEY')) throw new StoreError('conflict', 'session already exists');
+      throw e;
+    }
+  }
+
+  async consumeSession(
+    sessionId: string,
+    nonceHash: Uint8Array,
+    now: number,
+  ): Promise<ConsumeResult> {
+    const sid = check.id('sessionId', sessionId);
+    const hash = Buffer.from(check.bytes('nonceHash', nonceHash, 1, 64));
+    const t = check.time('now', now);
+    // One statement: the database serialises writers, so exactly one caller wins.
+    const won = this.db
+      .prepare(
+        `UPDATE sessions SET used_at = ?
+         WHERE session_id = ? AND used_at IS NULL AND nonce_hash = ? AND expires_at > ?
+         RETURNING *`,
+      )
+      .get(t, sid, hash, t) as Row | undefined;
+    if (won !== undefined) return { status: 'ok', session: sessionFromRow(won) };
+    const row = this.db.prepare('SELECT * FROM sessions WHERE session_id = ?').get(sid) as
+      Row | undefined;
+    return { status: classifyMiss(row === undefined ? undefined : sessionFromRow(row), hash, t) };
+  }
+
+  async getSession(sessionId: string): Promise<SessionRecord | null> {
+    const row = this.db
+      .prepare('SELECT * FROM sessions WHERE session_id = ?')
+      .get(check.id('sessionId', sessionId)) as Row | undefined;
+    return row === undefined ? null : sessionFromRow(row);
+  }
+
+  // ---- consent ----------------------------------------------------------------------------
+
+  async addConsent(consent: NewConsent): Promise<void> {
+    const c = check.newConsent(consent);
+    try {
+      this.db
+        .prepare(
+          `INSERT INTO consents(consent_id, subject_id, policy_version, purposes, sensitive,
+             guardian, accepted, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          c.consentId,
+          c.subjectId,
+          c.policyVersion,
+          JSON.stringify(c.purposes),
+          c.sensitive ? 1 : 0,
+          c.guardian ? 1 : 0,
+          c.accepted ? 1 : 0,
+          c.at,
+        );
+    } catch (e) {
+      if (isConstraint(e, 'PRIMARYKEY')) throw new StoreError('conflict', 'consent already exists');
+      throw e;
+    }
+  }
+
+  async listConsents(subjectId: string): Promise<ConsentRecord[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM consents WHERE subject_id = ? ORDER BY at, consent_id')
+      .all(check.id('subjectId', subjectId)) as Row[];
+    return rows.map(consentFromRow);
+  }
+
+  async withdrawConsent(subjectId: string, at: number): Promise<WithdrawResult> {
+    const sid = check.id('subjectId', subjectId);
+    const t = check.time('at', at);
+    const out = this.db.transaction(() => {
+      const consentsWithdrawn = this.db
+        .prepare(
+          'UPDATE consents SET withdrawn_at = ? WHERE subject_id = ? AND withdrawn_at IS NULL',
+        )
+        .run(t, sid).changes;
+      const bumps = this.removeTemplatesTx(sid);
+      return { consentsWithdrawn, bumps };
+    })();
+    for (const [modelId, gen] of out.bumps) {
+      this.cache.applied(modelId, gen, (ix) => ix.removeSubject(sid));
+    }
+    this.scrubWal();
+    return {
+      consentsWithdrawn: out.consentsWithdrawn,
+      templatesDeleted: out.bumps.reduce((n, [, , c]) => n + c, 0),
+    };
+  }
+
+  // ---- verification records and call log ------------------------------------------------
+
+  async addVerification(record: VerificationRecord): Promise<void> {
+    const r = check.verification(record);
+    try {
+      this.db
+        .prepare(
+          'INSERT INTO verifications(id, subject_id, kind, decision, score, at) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .run(r.id, r.subjectId, r.kind, r.decision, r.score, r.at);
+    } catch (e) {
+      if (isConstraint(e, 'PRIMARYKEY')) {
+        throw new StoreError('conflict', 'verification record already exists');
+      }
+      throw e;
+    }
+  }
+
+  async countFailures(subjectId: string, since: number): Promise<number> {
+    const row = this.db
+      .prepare(
+        `SELECT count(*) AS n FROM verifications
+         WHERE subject_id = ? AND kind = 'verify' AND decision = 'reject' AND at >= ?`,
+      )
+      .get(check.id('subjectId', subjectId), check.time('since', since)) as { n: number };
+    return row.n;
+  }
+
+  async addCall(call: CallRecord): Promise<void> {
+    const c = check.call(call);
+    this.db
+      .prepare(
+        'INSERT INTO calls(at, route, status, code, ms, client_hash) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(c.at, c.route, c.status, c.code, c.ms, c.clientHash);
+  }
+
+  async listCalls(opts: { since: number; limit: number }): Promise<CallRecord[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM calls WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?')
+      .all(
+        check.time('since', opts.since),
+        check.intRange('limit', opts.limit, 1, 10_000),
+      ) as Row[];
+    return rows.map(callFromRow);
+  }
+
+  // ---- retention and rights ----------------------------------------------------------------
+
+  async purge(now: number, policy?: Partial<RetentionPolicy>): Promise<PurgeCounts> {
+    const t = check.time('now', now);
+    const p = resolveRetention(policy);
+    const counts = this.db.transaction((): PurgeCounts => ({
+      verifications: this.db
+        .prepare('DELETE FROM verifications WHERE at < ?')
+        .run(t - p.verificationMs).changes,
+      consents: this.db.prepare(PURGE_CONSENTS).run(t - p.consentMs).changes,
+      calls: this.db.prepare('DELETE FROM calls WHERE at < ?').run(t - p.callLogMs).changes,
+      sessions: this.db.prepare('DELETE FROM sessions WHERE expires_at < ?').run(t - p.sessionMs)
+        .changes,
+    }))();
+    this.scrubWal();
+    return counts;
+  }
+
+  async exportSubject(subjectId: string): Promise<SubjectExport> {
+    const sid = check.id('subjectId', subjectId);
+    const read = this.db.transaction(() => ({
+      subject: this.db.prepare('SELECT * FROM subjects WHERE subject_id = ?').get(sid) as
+        Row | undefined,
+      templates: this.db
+        .prepare('SELECT * FROM templates WHERE subject_id = ? ORDER BY created_at, template_id')
+        .all(sid) as Row[],
+      consents: this.db
+        .prepare('SELECT * FROM consents WHERE subject_id = ? ORDER BY at, consent_id')
+        .all(sid) as Row[],
+      verifications: this.db
+        .prepare('SELECT * FROM verifications WHERE subject_id = ? ORDER BY at, id')
+        .all(sid) as Row[],
+    }))();
+    const s = read.subject === undefined ? null : subjectFromRow(read.subject);
+    return {
+      subject:
+        s === null
+          ? null
+          : {
+              subjectId: s.subjectId,
+              createdAt: s.createdAt,
+              suspendedUntil: s.suspendedUntil,
+              devicePublicKey: s.devicePublicKey === null ? null : toBase64(s.devicePublicKey),
+            },
+      templates: read.templates.map((r) => {
+        const t = this.templateFromRow(r);
+        return {
+          templateId: t.templateId,
+          modelId: t.modelId,
+          createdAt: t.createdAt,
+          vector: vectorToBase64(t.vector),
+        };
+      }),
+      consents: read.consents.map(consentFromRow),
+      verifications: read.verifications.map(verificationFromRow),
+    };
+  }
+
+  async vacuum(): Promise<void> {
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.db.exec('VACUUM');
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  async snapshot(): Promise<StoreSnapshot> {
+    return this.db.transaction((): StoreSnapshot => {
+      const counts: Record<string, number> = {};
+      let h: ReturnType<typeof digestRows> | undefined;
+      for (const table of TABLES) {
+        const rows = this.db.prepare(`SELECT * FROM ${table} ORDER BY 1`).all() as Row[];
+        counts[table] = rows.length;
+        h = digestRows(table, rows, h);
+      }
+      return { counts, digest: h!.digest('hex') };
+    })();
+  }
+
+  /** For tests and tooling: PRAGMA integrity_check and foreign_key_check results. */
+  integrity(): { integrity: string; foreignKeyViolations: number } {
+    const integrity = (this.db.pragma('integrity_check') as { integrity_check: string }[])
+      .map((r) => r.integrity_check)
+      .join('; ');
+    const fk = this.db.pragma('foreign_key_check') as unknown[];
+    return { integrity, foreignKeyViolations: fk.length };
+  }
+
+  // ---- internals --------------------------------------------------------------------------
+
+  /** Deletes a subject's templates and bumps each affected model; returns [model, gen, count]. */
+  private removeTemplatesTx(subjectId: string): [string, number, number][] {
+    const models = this.db
+      .prepare(
+        'SELECT model_id, count(*) AS n FROM templates WHERE subject_id = ? GROUP BY model_id',
+      )
+      .all(subjectId) as { model_id: string; n: number }[];
+    if (models.length === 0) return [];
+    this.db.prepare('DELETE FROM templates WHERE subject_id = ?').run(subjectId);
+    return models.map((m) => [m.model_id, this.bump(m.model_id), m.n]);
+  }
+
+  private bump(modelId: string): number {
+    const row = this.db
+      .prepare(
+        `INSERT INTO template_generations(model_id, gen) VALUES (?, 1)
+         ON CONFLICT(model_id) DO UPDATE SET gen = gen + 1 RETURNING gen`,
+      )
+      .get(modelId) as { gen: number };
+    return row.gen;
+  }
+
+  private generation(modelId: string): number {
+    const row = this.db
+      .prepare('SELECT gen FROM template_generations WHERE model_id = ?')
+      .get(modelId) as { gen: number } | undefined;
+    return row?.gen ?? 0;
+  }
+
+  private loadModel(modelId: string): { gen: number; rows: IndexRow[] } {
+    return this.db.transaction(() => {
+      const gen = this.generation(modelId);
+      const rows = (
+        this.db.prepare('SELECT * FROM templates WHERE model_id = ?').all(modelId) as Row[]
+      ).map((r) => {
+        const t = this.templateFromRow(r);
+        return { templateId: t.templateId, subjectId: t.subjectId, vector: t.vector };
+      });
+      return { gen, rows };
+    })();
+  }
+
+  private templateFromRow(r: Row): TemplateRecord {
+    const row = {
+      templateId: r.template_id as string,
+      subjectId: r.subject_id as string,
+      modelId: r.model_id as string,
+    };
+    const vector = this.keyring.open(
+      { keyId: r.key_id as string, iv: r.iv as Uint8Array, ct: r.ct as Uint8Array },
+      row,
+    );
+    return { ...row, vector, createdAt: r.created_at as number };
+  }
+
+  /** Moves WAL content into the file (where secure_delete zeroed it) and truncates the WAL. */
+  private scrubWal(): void {
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // Busy readers elsewhere: the next checkpoint (or vacuum) finishes the job.
+    }
+  }
+}
+
+const PURGE_CONSENTS = purgeConsentsSql('?');
