@@ -1,7 +1,7 @@
 // Per-frame capture quality → typed guidance codes, and a gate that waits for a good frame
 // to hold steady. Pure: the element renders the codes, the flow waits on the gate.
 import type { FrameStats } from '../capture/frames';
-import { headPose } from './signals';
+import { checkLandmarks, headPose } from './signals';
 import { LivenessInputError, type Box, type FaceObservation, type HeadPose } from './types';
 
 /** Guidance codes, in priority order (most important first). */
@@ -116,7 +116,10 @@ export function assessQuality(
     throw new LivenessInputError('bad-landmarks', 'faces must be an array');
   const o = resolveOptions(options);
   if (faces.length === 0) return { ok: false, codes: ['no-face'], face: null, pose: null };
-  for (const f of faces) checkBox(f.box);
+  for (const f of faces) {
+    checkBox(f.box);
+    checkLandmarks(f.landmarks);
+  }
   const face = faces.reduce((a, b) =>
     b.box.width * b.box.height > a.box.width * a.box.height ? b : a,
   );
