@@ -1,0 +1,344 @@
+// Face landmarks on the main thread with MediaPipe Tasks' FaceLandmarker (tasks-vision cannot run
+// in a module worker). Everything is self-hosted: the wasm fileset comes from
+// `${assetBase}runtime/mediapipe/` and the model from `${assetBase}models/face_landmarker.task`,
+// whose SHA-256 is checked against the manifest before the runtime sees a byte of it.
+import { FaceLandmarker, type FaceLandmarkerResult } from '@mediapipe/tasks-vision';
+import { AssetError, assetUrl, fetchVerified, findEntry, loadManifest } from '../models/manifest';
+import { LANDMARK_COUNT, type Box, type FaceObservation } from './types';
+
+export { LANDMARK_COUNT, type Box, type FaceObservation };
+export const LANDMARKER_MODEL = 'face_landmarker.task';
+const RUNTIME_DIR = 'runtime/mediapipe';
+
+/** tasks-vision's fileset shape (its typings do not export it). */
+interface WasmFileset {
+  wasmLoaderPath: string;
+  wasmBinaryPath: string;
+}
+
+export type LandmarkerErrorCode =
+  'model-missing' | 'model-corrupt' | 'runtime-missing' | 'no-webgl' | 'aborted' | 'bad-input';
+
+export class LandmarkerError extends Error {
+  override name = 'LandmarkerError';
+  constructor(
+    readonly code: LandmarkerErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface LandmarkerOptions {
+  /** Where `models/` and `runtime/` are served from. Default: the page origin's root. */
+  assetBase?: string;
+  signal?: AbortSignal;
+  /** Most faces reported per frame. Default 3 (several faces is a guidance code, not a crash). */
+  numFaces?: number;
+  /** Longest side frames are scaled down to before detection. Default 640. */
+  maxSize?: number;
+  /** Give up on runtime start-up after this long (a broken runtime must not hang). Default 30 s. */
+  timeoutMs?: number;
+}
+
+export interface Landmarker {
+  /** VIDEO mode: tracks faces across frames; timestamps must increase (non-increasing ones are
+   *  nudged forward by 1 ms). */
+  detect(source: TexImageSource, timestampMs: number): FaceObservation[];
+  /** IMAGE mode, for unrelated stills (no tracking between calls). */
+  detectImage(source: TexImageSource): Promise<FaceObservation[]>;
+  close(): void;
+}
+
+const fromAsset = (e: unknown): LandmarkerError => {
+  if (e instanceof LandmarkerError) return e;
+  if (e instanceof AssetError) {
+    const code =
+      e.code === 'aborted' ? 'aborted' : e.code === 'missing' ? 'model-missing' : 'model-corrupt';
+    return new LandmarkerError(code, e.message, { cause: e });
+  }
+  return new LandmarkerError('model-corrupt', String((e as Error)?.message ?? e), { cause: e });
+};
+
+const aborted = (signal: AbortSignal | undefined): void => {
+  if (signal?.aborted) throw new LandmarkerError('aborted', 'aborted', { cause: signal.reason });
+};
+
+/** tasks-vision needs WebGL2 even with the CPU delegate. */
+function probeWebGl(): void {
+  let gl: WebGL2RenderingContext | null = null;
+  try {
+    gl =
+      typeof OffscreenCanvas !== 'undefined'
+        ? new OffscreenCanvas(1, 1).getContext('webgl2')
+        : document.createElement('canvas').getContext('webgl2');
+  } catch {
+    gl = null;
+  }
+  if (!gl) throw new LandmarkerError('no-webgl', 'WebGL2 is not available');
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+}
+
+async function simdSupported(): Promise<boolean> {
+  // The smallest module using a v128 instruction; the same probe tasks-vision makes.
+  const probe = new Uint8Array([
+    0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253,
+    15, 253, 98, 11,
+  ]);
+  try {
+    await WebAssembly.instantiate(probe);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The self-hosted fileset; both files are checked so a missing runtime is a typed error. */
+async function resolveFileset(
+  assetBase: string,
+  signal: AbortSignal | undefined,
+): Promise<WasmFileset> {
+  const flavour = (await simdSupported()) ? 'vision_wasm_internal' : 'vision_wasm_nosimd_internal';
+  const fileset = {
+    wasmLoaderPath: assetUrl(assetBase, `${RUNTIME_DIR}/${flavour}.js`),
+    wasmBinaryPath: assetUrl(assetBase, `${RUNTIME_DIR}/${flavour}.wasm`),
+  };
+  for (const url of [fileset.wasmLoaderPath, fileset.wasmBinaryPath]) {
+    aborted(signal);
+    let ok = false;
+    try {
+      const res = await fetch(url, signal ? { method: 'HEAD', signal } : { method: 'HEAD' });
+      ok = res.ok;
+    } catch (e) {
+      aborted(signal);
+      throw new LandmarkerError('runtime-missing', `cannot reach ${url}`, { cause: e });
+    }
+    if (!ok) throw new LandmarkerError('runtime-missing', `${url} is missing (run npm install)`);
+  }
+  return fileset;
+}
+
+function withDeadline<T>(
+  work: Promise<T>,
+  signal: AbortSignal | undefined,
+  timeoutMs: number,
+  onLate: (value: T) => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const finish = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      return true;
+    };
+    const onAbort = (): void => {
+      if (finish()) reject(new LandmarkerError('aborted', 'aborted', { cause: signal?.reason }));
+    };
+    const timer = setTimeout(() => {
+      if (finish()) {
+        reject(
+          new LandmarkerError('model-corrupt', `landmarker did not start within ${timeoutMs} ms`),
+        );
+      }
+    }, timeoutMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => (finish() ? resolve(v) : onLate(v)),
+      (e: unknown) => {
+        if (finish()) reject(e);
+      },
+    );
+  });
+}
+
+function classifyStartError(e: unknown): LandmarkerError {
+  if (e instanceof LandmarkerError) return e;
+  const message = String((e as Error)?.message ?? e);
+  if (/webgl|opengl|gl context|canvas/i.test(message)) {
+    return new LandmarkerError('no-webgl', message, { cause: e });
+  }
+  if (
+    /importScripts|script|wasm|WebAssembly|fetch/i.test(message) &&
+    !/model|tflite|flatbuffer/i.test(message)
+  ) {
+    return new LandmarkerError('runtime-missing', message, { cause: e });
+  }
+  return new LandmarkerError('model-corrupt', message, { cause: e });
+}
+
+function sourceSize(source: TexImageSource): [number, number] {
+  const s = source as Partial<
+    HTMLVideoElement & HTMLImageElement & VideoFrame & { width: number; height: number }
+  >;
+  if (typeof s.videoWidth === 'number') return [s.videoWidth, s.videoHeight ?? 0];
+  if (typeof s.naturalWidth === 'number') return [s.naturalWidth, s.naturalHeight ?? 0];
+  if (typeof s.displayWidth === 'number') return [s.displayWidth, s.displayHeight ?? 0];
+  if (typeof s.width === 'number') return [s.width, s.height ?? 0];
+  return [0, 0];
+}
+
+function isImageSource(value: unknown): value is TexImageSource {
+  const kinds = [
+    globalThis.ImageBitmap,
+    globalThis.ImageData,
+    globalThis.HTMLImageElement,
+    globalThis.HTMLCanvasElement,
+    globalThis.HTMLVideoElement,
+    globalThis.OffscreenCanvas,
+    globalThis.VideoFrame,
+  ];
+  return kinds.some((k) => typeof k === 'function' && value instanceof k);
+}
+
+/** Draws frames no larger than `maxSize` on a reused canvas; small frames pass through. */
+class Downscaler {
+  private canvas: OffscreenCanvas | null = null;
+  private ctx: OffscreenCanvasRenderingContext2D | null = null;
+  private staging: OffscreenCanvas | null = null;
+
+  constructor(private readonly maxSize: number) {}
+
+  prepare(source: TexImageSource): { image: TexImageSource; width: number; height: number } {
+    if (!isImageSource(source)) throw new LandmarkerError('bad-input', 'not an image source');
+    const [width, height] = sourceSize(source);
+    if (!(width > 0 && height > 0)) {
+      throw new LandmarkerError('bad-input', `frame has no pixels (${width}x${height})`);
+    }
+    const scale = Math.min(1, this.maxSize / Math.max(width, height));
+    if (scale === 1 && !(source instanceof ImageData)) return { image: source, width, height };
+    const w = Math.max(1, Math.round(width * scale));
+    const h = Math.max(1, Math.round(height * scale));
+    if (!this.canvas || !this.ctx) {
+      this.canvas = new OffscreenCanvas(w, h);
+      this.ctx = this.canvas.getContext('2d', { willReadFrequently: false });
+      if (!this.ctx) throw new LandmarkerError('no-webgl', '2D canvas is not available');
+    }
+    if (this.canvas.width !== w || this.canvas.height !== h) {
+      this.canvas.width = w;
+      this.canvas.height = h;
+    }
+    let drawable: CanvasImageSource;
+    if (source instanceof ImageData) {
+      // ImageData cannot be drawn scaled directly: stage it at full size first.
+      this.staging ??= new OffscreenCanvas(width, height);
+      this.staging.width = width;
+      this.staging.height = height;
+      this.staging.getContext('2d')!.putImageData(source, 0, 0);
+      drawable = this.staging;
+    } else {
+      drawable = source;
+    }
+    this.ctx.drawImage(drawable, 0, 0, w, h);
+    return { image: this.canvas, width, height };
+  }
+}
+
+function toObservations(
+  result: FaceLandmarkerResult,
+  width: number,
+  height: number,
+): FaceObservation[] {
+  return result.faceLandmarks.map((points, i) => {
+    const landmarks = new Float32Array(points.length * 3);
+    let minX = Infinity;
+    let minY = Infinity;
+    let maxX = -Infinity;
+    let maxY = -Infinity;
+    points.forEach((p, j) => {
+      const x = p.x * width;
+      const y = p.y * height;
+      landmarks[3 * j] = x;
+      landmarks[3 * j + 1] = y;
+      landmarks[3 * j + 2] = p.z * width;
+      minX = Math.min(minX, x);
+      minY = Math.min(minY, y);
+      maxX = Math.max(maxX, x);
+      maxY = Math.max(maxY, y);
+    });
+    const m = result.facialTransformationMatrixes?.[i];
+    return {
+      landmarks,
+      matrix: m ? Float32Array.from(m.data) : null,
+      box: { x: minX, y: minY, width: maxX - minX, height: maxY - minY },
+      width,
+      height,
+    };
+  });
+}
+
+export async function createLandmarker(options: LandmarkerOptions = {}): Promise<Landmarker> {
+  const { assetBase = '/', signal, numFaces = 3, maxSize = 640, timeoutMs = 30_000 } = options;
+  aborted(signal);
+  probeWebGl();
+
+  let model: Uint8Array;
+  try {
+    const manifest = await loadManifest(assetBase, signal);
+    model = await fetchVerified(assetBase, findEntry(manifest, LANDMARKER_MODEL), signal);
+  } catch (e) {
+    throw fromAsset(e);
+  }
+  const fileset = await resolveFileset(assetBase, signal);
+
+  const start = (runningMode: 'VIDEO' | 'IMAGE'): Promise<FaceLandmarker> =>
+    withDeadline(
+      FaceLandmarker.createFromOptions(fileset, {
+        // tasks-vision may take ownership of the buffer: hand it a copy.
+        baseOptions: { modelAssetBuffer: model.slice(), delegate: 'CPU' },
+        runningMode,
+        numFaces,
+        outputFaceBlendshapes: false,
+        outputFacialTransformationMatrixes: true,
+      }).catch((e: unknown) => {
+        throw classifyStartError(e);
+      }),
+      signal,
+      timeoutMs,
+      (late) => late.close(),
+    );
+
+  const video = await start('VIDEO');
+  let still: Promise<FaceLandmarker> | null = null;
+  let closed = false;
+  let lastTimestamp = -Infinity;
+  const videoFrames = new Downscaler(maxSize);
+  const stills = new Downscaler(maxSize);
+
+  const ensureOpen = (): void => {
+    if (closed) throw new LandmarkerError('aborted', 'landmarker is closed');
+  };
+
+  return {
+    detect(source, timestampMs) {
+      ensureOpen();
+      if (!Number.isFinite(timestampMs)) {
+        throw new LandmarkerError('bad-input', `timestamp must be a finite number of ms`);
+      }
+      const { image, width, height } = videoFrames.prepare(source);
+      const ts = timestampMs > lastTimestamp ? timestampMs : lastTimestamp + 1;
+      lastTimestamp = ts;
+      return toObservations(video.detectForVideo(image, ts), width, height);
+    },
+    async detectImage(source) {
+      ensureOpen();
+      still ??= start('IMAGE').catch((e: unknown) => {
+        still = null; // let a later call try again
+        throw e;
+      });
+      const runner = await still;
+      ensureOpen();
+      // Prepared after the await so concurrent calls cannot overwrite each other's canvas.
+      const { image, width, height } = stills.prepare(source);
+      return toObservations(runner.detect(image), width, height);
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      video.close();
+      void still?.then((s) => s.close()).catch(() => undefined);
+    },
+  };
+}
