@@ -81,7 +81,7 @@ describe('flow machine', () => {
       'guidance',
       'challenges',
     ]);
-    expect(s.challenge).toEqual({ index: 0, kind: 'blink', attempt: 1, status: 'pending' });
+    expect(s.challenge).toEqual({ index: 0, kind: 'blink', attempt: 1, status: 'calibrating' });
   });
 
   it('ignores ready before the camera is open (effects must sequence)', () => {

@@ -96,7 +96,8 @@ export interface SessionInfo {
   expiresAt: number;
 }
 
-export type ChallengeStatus = 'pending' | 'passed' | 'wrong' | 'timeout';
+/** 'calibrating': measuring the person's neutral face before the first prompt is shown. */
+export type ChallengeStatus = 'calibrating' | 'pending' | 'passed' | 'wrong' | 'timeout';
 
 export interface ChallengeState {
   index: number;
@@ -254,7 +255,7 @@ export function reduce(
           step: 'challenges',
           guidance: [],
           steady,
-          challenge: { index: 0, kind, attempt: 1, status: 'pending' },
+          challenge: { index: 0, kind, attempt: 1, status: 'calibrating' },
         };
       }
       if (guidance === state.guidance && steady === state.steady) return state;

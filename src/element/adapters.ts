@@ -1,0 +1,238 @@
+// The default wiring of the flow's ports: the real engine, the endpoint client and IndexedDB.
+// Loaded lazily by the element, so importing the element loads no model code.
+
+import { ApiError, createApiClient, type ApiClient } from '../api/client';
+import type { ErrorCode } from '../protocol/errors';
+import type { Purpose } from '../protocol/payload';
+import type { SessionInfo as WireSession } from '../protocol/session';
+import { LocalStore } from '../storage/db';
+import {
+  FlowEffectError,
+  type ApiPort,
+  type CaptureRequest,
+  type ConsentRecord,
+  type Effects,
+  type SessionGrant,
+  type StoragePort,
+} from '../flow/effects';
+import type { FlowErrorCode, FlowResult, Mode } from '../flow/machine';
+import { createEngine, type EngineExtraction } from './engine';
+
+const PURPOSE: Record<Mode, Purpose> = { enroll: 'enroll', verify: 'verify', identify: 'identify' };
+
+/** Endpoint error codes → what the person is told. */
+export function flowCodeOf(code: ErrorCode): FlowErrorCode {
+  switch (code) {
+    case 'network':
+    case 'bad_response':
+    case 'rate_limited':
+      return 'endpoint-unreachable';
+    case 'session_expired':
+    case 'session_unknown':
+    case 'nonce_used':
+      return 'session-expired';
+    case 'liveness_order':
+    case 'liveness_timing':
+    case 'liveness_score':
+      return 'liveness-failed';
+    case 'spoof_suspected':
+      return 'spoof-suspected';
+    case 'subject_locked':
+    case 'subject_suspended':
+      return 'locked';
+    case 'subject_not_found':
+      return 'not-enrolled';
+    case 'consent_required':
+      return 'consent-required';
+    case 'origin_not_allowed':
+    case 'unauthorized':
+      return 'misconfigured';
+    default:
+      return 'rejected';
+  }
+}
+
+function wrap(error: unknown): unknown {
+  if (error instanceof ApiError) {
+    return new FlowEffectError(flowCodeOf(error.code), `${error.code}: ${error.message}`, {
+      cause: error,
+    });
+  }
+  return error;
+}
+
+let storePromise: Promise<LocalStore> | null = null;
+function store(): Promise<LocalStore> {
+  storePromise ??= LocalStore.open().catch((error: unknown) => {
+    storePromise = null;
+    throw new FlowEffectError('storage-failed', String(error), { cause: error });
+  });
+  return storePromise;
+}
+
+export const localStorage: StoragePort = {
+  async getConsent(policyVersion, subject) {
+    const c = await (await store()).acceptedConsent(subject, policyVersion);
+    if (!c) return null;
+    return {
+      policyVersion: c.policyVersion,
+      purposes: c.purposes,
+      sensitive: true,
+      guardian: c.guardian,
+      at: c.at,
+    };
+  },
+  async putConsent(r: ConsentRecord) {
+    try {
+      await (
+        await store()
+      ).putConsent({
+        subject: r.subject,
+        policyVersion: r.policyVersion,
+        purposes: [...r.purposes],
+        sensitive: r.sensitive,
+        guardian: r.guardian,
+        outcome: r.outcome,
+        mode: r.mode,
+        lang: r.lang,
+        at: r.at,
+      });
+    } catch (error) {
+      throw new FlowEffectError('storage-failed', String(error), { cause: error });
+    }
+  },
+  async getCamera() {
+    return (await store()).getPreference('cameraId');
+  },
+  async setCamera(deviceId) {
+    await (await store()).setPreference('cameraId', deviceId);
+  },
+  async clear() {
+    await (await store()).clear();
+  },
+};
+
+class EndpointApi implements ApiPort {
+  private readonly client: ApiClient;
+  private readonly sessions = new WeakMap<SessionGrant, WireSession>();
+
+  constructor(endpoint: string) {
+    this.client = createApiClient({
+      endpoint: new URL(endpoint, document.baseURI).href,
+      deviceKey: async () => (await store()).deviceKey(),
+    });
+  }
+
+  async createSession(request: CaptureRequest, signal: AbortSignal): Promise<SessionGrant> {
+    try {
+      const wire = await this.client.createSession(
+        PURPOSE[request.mode],
+        request.mode === 'identify' ? undefined : request.subject,
+        signal,
+      );
+      const grant: SessionGrant = {
+        sessionId: wire.sessionId,
+        challenges: wire.challenges,
+        expiresAt: wire.expiresAt,
+        modelIds: wire.modelIds,
+      };
+      this.sessions.set(grant, wire);
+      return grant;
+    } catch (error) {
+      throw wrap(error);
+    }
+  }
+
+  async submit(
+    session: SessionGrant,
+    request: CaptureRequest,
+    extraction: EngineExtraction | { kind: 'extraction' },
+    signal: AbortSignal,
+  ): Promise<FlowResult> {
+    const wire = this.sessions.get(session);
+    if (!wire || !('capture' in extraction)) {
+      throw new FlowEffectError('internal', 'submission without its session or capture');
+    }
+    const capture = extraction.capture;
+    try {
+      if (request.mode === 'enroll') {
+        const r = await this.client.enroll(wire, capture, signal);
+        return {
+          decision: 'enrolled',
+          score: null,
+          threshold: null,
+          sessionId: r.sessionId,
+          subject: r.subjectId,
+          candidates: [],
+          reason: r.replaced ? 'replaced' : null,
+        };
+      }
+      if (request.mode === 'verify') {
+        const r = await this.client.verify(wire, capture, signal);
+        return {
+          decision: r.decision,
+          score: r.score,
+          threshold: r.threshold,
+          sessionId: r.sessionId,
+          subject: r.subjectId,
+          candidates: [],
+          reason: r.decision === 'no-match' ? 'below-threshold' : null,
+        };
+      }
+      const r = await this.client.identify(wire, capture, 5, signal);
+      const first = r.results[0];
+      const candidates = (first?.candidates ?? []).map((c) => ({
+        subject: c.subjectId,
+        score: c.score,
+      }));
+      return {
+        decision: first?.match ? 'match' : 'no-match',
+        score: first?.match?.score ?? candidates[0]?.score ?? null,
+        threshold: r.threshold,
+        sessionId: r.sessionId,
+        subject: first?.match?.subjectId ?? null,
+        candidates,
+        reason: first?.match ? null : 'no-candidate-above-threshold',
+      };
+    } catch (error) {
+      throw wrap(error);
+    }
+  }
+
+  async recordConsent(record: ConsentRecord, signal: AbortSignal): Promise<void> {
+    // Identify has no subject yet: the record stays on the device until one is known.
+    if (!record.subject) return;
+    try {
+      await this.client.recordConsent(
+        {
+          subjectId: record.subject,
+          policyVersion: record.policyVersion,
+          purposes: record.purposes.map((p) => PURPOSE[p as Mode] ?? p),
+          sensitive: record.sensitive,
+          guardian: record.guardian,
+          accepted: record.outcome === 'accepted',
+        },
+        signal,
+      );
+    } catch (error) {
+      throw wrap(error);
+    }
+  }
+
+  async withdraw(subject: string, signal: AbortSignal): Promise<void> {
+    if (!subject) return;
+    try {
+      await this.client.withdrawConsent(subject, signal);
+    } catch (error) {
+      throw wrap(error);
+    }
+  }
+}
+
+export function defaultEffects(): Effects {
+  return {
+    storage: localStorage,
+    api: (endpoint) => new EndpointApi(endpoint),
+    engine: (options) => createEngine(options),
+  };
+}

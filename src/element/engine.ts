@@ -1,0 +1,254 @@
+// EnginePort over the real engine: MediaPipe landmarker + quality + challenge runner on the main
+// thread, embedding and anti-spoof in the inference worker. Frames and landmarks stay in here;
+// the flow sees guidance codes and challenge progress only.
+
+import { measureFrame } from '../capture/frames';
+import {
+  FlowEffectError,
+  type ChallengeOptions,
+  type ChallengeReport,
+  type EngineOptions,
+  type EnginePort,
+  type Extraction,
+  type FrameReport,
+} from '../flow/effects';
+import type { ChallengeKind } from '../flow/machine';
+import { createInference, type Inference } from '../inference/client';
+import { ChallengeRunner, CHALLENGE_KINDS, toWireEvidence } from '../liveness/challenges';
+import { fivePoints } from '../liveness/fivepoints';
+import { createLandmarker, type Landmarker } from '../liveness/landmarker';
+import { assessQuality } from '../liveness/quality';
+import { sampleFace } from '../liveness/signals';
+import type { Box, FaceObservation } from '../liveness/types';
+import type { Capture } from '../api/client';
+
+/** A kept candidate frame for embedding: pixels never leave this module except to the worker. */
+interface Keep {
+  frame: ImageData;
+  points: Float32Array;
+  box: Box;
+  score: number;
+  brightness: number;
+  sharpness: number;
+  faceRatio: number;
+}
+
+/** The extraction handed to the API adapter; opaque to the flow and never put in an event. */
+export interface EngineExtraction extends Extraction {
+  readonly capture: Capture;
+}
+
+const KEEP = 3;
+const KEEP_INTERVAL_MS = 250;
+
+export async function createEngine(options: EngineOptions): Promise<EnginePort> {
+  let landmarker: Landmarker | null = null;
+  let inference: Inference | null = null;
+  let loaded = 0;
+  const tick = () => options.onProgress(++loaded / 2);
+  try {
+    options.onProgress(0);
+    [landmarker, inference] = await Promise.all([
+      createLandmarker({ assetBase: options.assetBase, signal: options.signal }).then((l) => {
+        tick();
+        return l;
+      }),
+      createInference({
+        assetBase: options.assetBase,
+        backend: options.backend,
+        signal: options.signal,
+      }).then((i) => {
+        tick();
+        return i;
+      }),
+    ]);
+  } catch (error) {
+    landmarker?.close();
+    inference?.dispose();
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new FlowEffectError('model-load-failed', message, { cause: error });
+  }
+  return new Engine(landmarker, inference);
+}
+
+class Engine implements EnginePort {
+  private readonly canvas = new OffscreenCanvas(1, 1);
+  private readonly ctx = this.canvas.getContext('2d', { willReadFrequently: true })!;
+  private runner: ChallengeRunner | null = null;
+  private kept: Keep[] = [];
+  private lastKeep = -Infinity;
+
+  constructor(
+    private readonly landmarker: Landmarker,
+    private readonly inference: Inference,
+  ) {}
+
+  get info() {
+    return {
+      backend: this.inference.backend,
+      threads: this.inference.threads,
+      modelId: this.inference.modelId,
+    };
+  }
+
+  analyse(video: HTMLVideoElement, t: number): FrameReport {
+    const w = video.videoWidth;
+    const h = video.videoHeight;
+    if (!(w > 0 && h > 0)) {
+      this.runner?.tick(t);
+      return { codes: ['no-face'], faces: 0 };
+    }
+    const faces = this.landmarker.detect(video, t);
+    const main = largest(faces);
+    let stats = null;
+    let frame: ImageData | null = null;
+    if (main) {
+      if (this.canvas.width !== w || this.canvas.height !== h) {
+        this.canvas.width = w;
+        this.canvas.height = h;
+      }
+      this.ctx.drawImage(video, 0, 0, w, h);
+      const r = clampBox(main.box, w, h);
+      if (r.width >= 3 && r.height >= 3) {
+        stats = measureFrame(this.ctx.getImageData(r.x, r.y, r.width, r.height));
+      }
+      frame =
+        this.runner && t - this.lastKeep >= KEEP_INTERVAL_MS
+          ? this.ctx.getImageData(0, 0, w, h)
+          : null;
+    }
+    const q = assessQuality(faces, stats);
+    if (this.runner) {
+      if (q.face && faces.length === 1) this.runner.push(sampleFace(q.face, t));
+      else this.runner.tick(t);
+      // Keep the best frontal, good frames seen during the challenges for the embedding.
+      if (frame && q.ok && q.face && q.pose && stats) {
+        this.lastKeep = t;
+        const frontal = 1 - Math.min(1, (Math.abs(q.pose.yaw) + Math.abs(q.pose.pitch)) / 40);
+        const sharp = Math.min(1, stats.sharpness / 200);
+        this.keep({
+          frame,
+          points: fivePoints(q.face.landmarks),
+          box: { ...q.face.box },
+          score: 0.6 * frontal + 0.4 * sharp,
+          brightness: stats.luminance / 255,
+          sharpness: sharp,
+          faceRatio: q.face.box.width / w,
+        });
+      }
+    }
+    return { codes: q.codes, faces: faces.length };
+  }
+
+  private keep(k: Keep): void {
+    this.kept.push(k);
+    this.kept.sort((a, b) => b.score - a.score);
+    this.kept.length = Math.min(this.kept.length, KEEP);
+  }
+
+  startChallenges(order: readonly ChallengeKind[], options: ChallengeOptions): void {
+    const known = order.filter((k): k is (typeof CHALLENGE_KINDS)[number] =>
+      (CHALLENGE_KINDS as readonly string[]).includes(k),
+    );
+    if (known.length !== order.length) {
+      throw new FlowEffectError('rejected', 'endpoint issued an unknown challenge kind');
+    }
+    this.kept = [];
+    this.lastKeep = -Infinity;
+    this.runner = new ChallengeRunner(known, {
+      timeoutMs: options.timeoutMs,
+      maxAttempts: options.maxAttempts,
+    });
+  }
+
+  challenge(): ChallengeReport | null {
+    const s = this.runner?.state;
+    if (!s) return null;
+    switch (s.phase) {
+      case 'calibrating':
+        return { index: 0, attempt: 1, status: 'calibrating', done: null, reason: null };
+      case 'challenge':
+        return {
+          index: s.index,
+          attempt: s.attempt,
+          status: s.retry ? s.retry.reason : 'pending',
+          done: null,
+          reason: null,
+        };
+      case 'passed':
+        return {
+          index: s.evidence.length - 1,
+          attempt: 1,
+          status: 'passed',
+          done: 'passed',
+          reason: null,
+        };
+      case 'failed':
+        return { index: s.index, attempt: 1, status: 'pending', done: 'failed', reason: s.reason };
+    }
+  }
+
+  async extract(signal: AbortSignal): Promise<EngineExtraction> {
+    const s = this.runner?.state;
+    if (s?.phase !== 'passed')
+      throw new FlowEffectError('liveness-failed', 'challenges not passed');
+    const kept = this.kept;
+    this.kept = [];
+    if (kept.length === 0) throw new FlowEffectError('face-lost', 'no usable frame was kept');
+    const analyses = [];
+    for (const k of kept) {
+      if (signal.aborted) throw signal.reason;
+      // Transfer: the worker takes the pixels; nothing of the frame remains on this side.
+      analyses.push(await this.inference.analyze(k.frame, k.points, k.box));
+    }
+    const best = kept[0]!;
+    // The least live-looking of the best frames decides: a replay must fool all of them.
+    const antiSpoof = Math.min(...analyses.map((a) => a.live));
+    const capture: Capture = {
+      modelId: this.inference.modelId,
+      vectors: [analyses[0]!.embedding],
+      liveness: toWireEvidence(s.evidence, performance.timeOrigin),
+      antiSpoof,
+      quality: {
+        score: best.score,
+        brightness: best.brightness,
+        sharpness: best.sharpness,
+        faceRatio: best.faceRatio,
+      },
+    };
+    this.runner = null;
+    return { kind: 'extraction', capture };
+  }
+
+  reset(): void {
+    this.kept = [];
+    this.runner = null;
+    this.lastKeep = -Infinity;
+  }
+
+  dispose(): void {
+    this.kept = [];
+    this.runner = null;
+    this.landmarker.close();
+    this.inference.dispose();
+  }
+}
+
+function largest(faces: readonly FaceObservation[]): FaceObservation | null {
+  let best: FaceObservation | null = null;
+  for (const f of faces) {
+    if (!best || f.box.width * f.box.height > best.box.width * best.box.height) best = f;
+  }
+  return best;
+}
+
+function clampBox(b: Box, w: number, h: number): Box {
+  const x = Math.max(0, Math.floor(b.x));
+  const y = Math.max(0, Math.floor(b.y));
+  return {
+    x,
+    y,
+    width: Math.max(0, Math.min(w, Math.ceil(b.x + b.width)) - x),
+    height: Math.max(0, Math.min(h, Math.ceil(b.y + b.height)) - y),
+  };
+}

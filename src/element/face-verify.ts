@@ -1,0 +1,579 @@
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import type { Effects } from '../flow/effects';
+import type { ConsentGrant, FlowState, Mode } from '../flow/machine';
+import { CameraController } from './controllers/camera-controller';
+import { FlowController } from './controllers/flow-controller';
+import {
+  FvConsentEvent,
+  FvErrorEvent,
+  FvProgressEvent,
+  FvResultEvent,
+  FvStepEvent,
+} from './events';
+import { styles } from './face-verify.styles';
+import {
+  resolveLang,
+  translator,
+  type Lang,
+  type LangSetting,
+  type Translation,
+} from './localize/localize';
+import { renderCapture } from './steps/capture';
+import { renderConsent } from './steps/consent';
+import type { StepContext } from './steps/context';
+import {
+  renderCancelled,
+  renderDeclined,
+  renderError,
+  renderIdle,
+  renderResult,
+  renderWithdrawn,
+} from './steps/final';
+import { renderWorking } from './steps/working';
+import { policyVersionOf } from './policy';
+
+/**
+ * Face verification in the browser: consent, camera, live quality guidance, active liveness
+ * prompts in a server-issued random order, in-browser embedding and a sealed, signed submission.
+ * No frame, image or landmark set leaves the page; only an encrypted feature vector is sent.
+ *
+ * @summary Drop-in face enrolment / verification / identification with consent and liveness.
+ *
+ * @slot policy - Your privacy policy text. Its SHA-256 becomes the consent's policy version; a
+ *   changed text asks for consent again.
+ * @slot alternative - Another way to verify (e.g. a link to SMS or an agent), shown after a
+ *   decline, a failure or an error.
+ *
+ * @csspart consent - The consent form.
+ * @csspart purposes - The purpose sentence on the consent screen.
+ * @csspart data-list - The list of processed data on the consent screen.
+ * @csspart policy - The collapsible policy section.
+ * @csspart sensitive - The separate sensitive-data checkbox row.
+ * @csspart guardian - The guardian confirmation row (with `require-guardian`).
+ * @csspart heading - The heading of every step (focused when the step changes).
+ * @csspart button - Every button; also `accept`, `decline`, `start`, `cancel`, `retry`,
+ *   `review`, `withdraw`.
+ * @csspart capture - The camera step container.
+ * @csspart stage - The preview box holding the video and the face guide.
+ * @csspart video - The mirrored camera preview.
+ * @csspart guide - The oval face guide drawn over the preview.
+ * @csspart prompt - The live (aria-live) prompt text.
+ * @csspart progress - The model-loading progress bar.
+ * @csspart challenge-progress - "Step n of m" during the liveness prompts.
+ * @csspart steps - The step indicator during the liveness prompts.
+ * @csspart camera-select - The camera chooser (shown with more than one camera).
+ * @csspart working - The extracting / submitting container.
+ * @csspart spinner - The busy indicator.
+ * @csspart result - The result container (`data-decision` = match | no-match | enrolled).
+ * @csspart score - The similarity score line.
+ * @csspart error - The error container (`data-code` = the stable error code).
+ * @csspart reason - The human reason on the error screen.
+ * @csspart declined - The screen after Decline.
+ * @csspart cancelled - The screen after Cancel.
+ * @csspart withdrawn - The screen after consent was withdrawn.
+ * @csspart idle - The start screen (with `manual`, or when consent is already on file).
+ * @csspart alternative - Wrapper of the `alternative` slot.
+ *
+ * @cssproperty --fv-font-family - Font stack.
+ * @cssproperty --fv-color-bg - Background colour.
+ * @cssproperty --fv-color-surface - Background of checkboxes, policy and step indicator.
+ * @cssproperty --fv-color-text - Text colour.
+ * @cssproperty --fv-color-muted - Secondary text colour.
+ * @cssproperty --fv-color-accent - Primary buttons, focus and progress.
+ * @cssproperty --fv-color-on-accent - Text on the accent colour.
+ * @cssproperty --fv-color-success - Match colour.
+ * @cssproperty --fv-color-danger - Failure and error colour.
+ * @cssproperty --fv-color-guide - Stroke of the face guide before a good frame.
+ * @cssproperty --fv-color-focus - Focus ring colour.
+ * @cssproperty --fv-radius - Corner radius.
+ * @cssproperty --fv-max-width - Maximum width of the element.
+ * @cssproperty --fv-transition - Transition timing (0s under prefers-reduced-motion).
+ *
+ * @fires {FvConsentEvent} fv-consent - Consent accepted, declined or withdrawn.
+ * @fires {FvStepEvent} fv-step - The step changed; `detail.challenge` names the action asked.
+ * @fires {FvProgressEvent} fv-progress - Model loading, extraction or submission progress.
+ * @fires {FvResultEvent} fv-result - Decision, score and session id (never a vector).
+ * @fires {FvErrorEvent} fv-error - A stable error code and a technical message.
+ */
+export class FaceVerify extends LitElement {
+  static override styles = styles;
+  static override shadowRootOptions = { ...LitElement.shadowRootOptions, delegatesFocus: false };
+
+  /** Base URL of the verification endpoint (e.g. `https://example.com/fv`). */
+  @property() endpoint = '';
+  /** What the check does: `enroll` a subject, `verify` a subject 1:1, or `identify` 1:N. */
+  @property() mode: Mode = 'verify';
+  /** Subject id for enroll / verify (and the scope of consent withdrawal). */
+  @property() subject = '';
+  /** `zh-CN`, `en`, or `auto` (from the browser's languages). */
+  @property() override lang: LangSetting = 'auto';
+  /** Inference backend: `auto` (WebGPU if available, else WASM), `webgpu` or `wasm`. */
+  @property() backend: 'auto' | 'webgpu' | 'wasm' = 'auto';
+  /** Number of liveness actions requested from the endpoint (it decides; at least 3). */
+  @property({ type: Number }) challenges = 3;
+  /** Policy version used when no policy text is given; with text, its SHA-256 is used. */
+  @property({ attribute: 'policy-version' }) policyVersion = '';
+  /** Ask for a parent/guardian confirmation on the consent screen (under-14 users). */
+  @property({ attribute: 'require-guardian', type: Boolean }) requireGuardian = false;
+  /** Tell the endpoint to bind the subject to this device's key at enrolment. */
+  @property({ attribute: 'device-binding', type: Boolean }) deviceBinding = false;
+  /** Where `models/` and `runtime/` are served from. Defaults to the page origin's root. */
+  @property({ attribute: 'asset-base' }) assetBase = '/';
+  /** Wait for `start()` instead of showing the consent screen on connect. */
+  @property({ type: Boolean }) manual = false;
+  /** Seconds allowed for each liveness action before it is asked again. */
+  @property({ attribute: 'challenge-timeout', type: Number }) challengeTimeout = 8;
+  /** Tries per liveness action before the check fails. */
+  @property({ attribute: 'challenge-attempts', type: Number }) challengeAttempts = 3;
+
+  /** Policy text as a property (the `policy` slot takes precedence). */
+  @property({ attribute: false }) policyText = '';
+  /** Overrides for any built-in string, e.g. `{ 'consent.accept': 'I agree' }`. */
+  @property({ attribute: false }) strings: Partial<Translation> = {};
+  /** The ports the flow uses. Defaults to the real engine, endpoint client and IndexedDB. */
+  @property({ attribute: false }) effects: Effects | null = null;
+
+  @state() private consentError: 'sensitive' | 'guardian' | null = null;
+  @state() private effectivePolicyVersion = '';
+  @state() private hasStoredConsent = false;
+  @state() private withdrawStatus: 'ok' | 'partial' | null = null;
+
+  private readonly camera = new CameraController(this, {
+    load: () => this.resolveEffects().then((e) => e.storage.getCamera()),
+    save: (id) => this.resolveEffects().then((e) => e.storage.setCamera(id)),
+  });
+  private readonly flow = new FlowController(this, {
+    effects: () => this.requireEffects(),
+    camera: this.camera,
+    config: () => ({
+      endpoint: this.endpoint,
+      mode: this.mode,
+      subject: this.mode === 'identify' ? '' : this.subject,
+      assetBase: this.assetBase,
+      backend: this.backend,
+      challengeTimeoutMs: Math.max(1, this.challengeTimeout) * 1000,
+      challengeAttempts: Math.max(1, Math.round(this.challengeAttempts)),
+      challengeCount: Math.max(1, Math.round(this.challenges)),
+      deviceBinding: this.deviceBinding,
+    }),
+    onTransition: (prev, next) => this.onTransition(prev, next),
+  });
+  private loadedEffects: Effects | null = null;
+  private focusOnUpdate = false;
+  private startToken = 0;
+
+  /** The current step (also reflected as the `step` attribute). */
+  get step(): FlowState['step'] {
+    return this.flow.state.step;
+  }
+
+  /** The liveness action being asked for, or null (also reflected as `challenge`). */
+  get currentChallenge(): string | null {
+    return askedChallenge(this.flow.state);
+  }
+
+  /** A read-only snapshot of the flow state (no personal data in it). */
+  get flowState(): Readonly<FlowState> {
+    return this.flow.state;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.setAttribute('step', this.flow.state.step);
+    if (!this.manual) void this.start({ focus: false });
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    // Controllers stop the camera and terminate the worker; a later reconnect starts afresh.
+    this.flow.dispatch({ type: 'reset' });
+  }
+
+  /**
+   * Begins (or resumes) the flow: the consent screen, or straight to the camera when this
+   * person already consented to the current policy version. Nothing is collected before that.
+   */
+  async start(options: { focus?: boolean } = {}): Promise<void> {
+    const token = ++this.startToken;
+    const version = await this.computePolicyVersion();
+    const stored = await this.storedConsent(version);
+    if (token !== this.startToken || !this.isConnected) return;
+    this.hasStoredConsent = stored !== null;
+    // On connect with consent on file we still wait for a click before opening the camera.
+    if (stored && options.focus === false) return;
+    this.focusOnUpdate = options.focus !== false;
+    this.withdrawStatus = null;
+    this.flow.dispatch({ type: 'start', mode: this.mode, consent: stored });
+  }
+
+  /** Stops the camera and any work in progress; shows the cancelled screen. */
+  cancel(): void {
+    this.focusOnUpdate = true;
+    this.flow.dispatch({ type: 'cancel' });
+  }
+
+  /** Back to the initial state (camera off, nothing in flight). */
+  reset(): void {
+    this.startToken++;
+    this.flow.dispatch({ type: 'reset' });
+    if (!this.manual && this.isConnected) void this.start({ focus: false });
+  }
+
+  /**
+   * Withdraws consent: stops everything, deletes this widget's local data (consent records,
+   * device key, camera choice) and asks the endpoint to delete the subject's server data.
+   * Resolves to whether the endpoint confirmed the deletion.
+   */
+  async withdrawConsent(): Promise<boolean> {
+    this.startToken++;
+    const policyVersion = this.effectivePolicyVersion;
+    const grant = this.flow.state.consent;
+    await this.flow.dispose();
+    this.flow.dispatch({ type: 'withdrawn' });
+    let serverDeleted = false;
+    const effects = await this.resolveEffects().catch(() => null);
+    if (effects && this.endpoint) {
+      const ac = new AbortController();
+      const timer = setTimeout(() => ac.abort(), 15_000);
+      try {
+        await effects.api(this.endpoint).withdraw(this.subject, ac.signal);
+        serverDeleted = true;
+      } catch {
+        serverDeleted = false;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    // Local data last: the device key signs the server-side withdrawal.
+    await effects?.storage.clear().catch(() => undefined);
+    this.hasStoredConsent = false;
+    this.withdrawStatus = serverDeleted ? 'ok' : 'partial';
+    this.focusOnUpdate = true;
+    this.dispatchEvent(
+      new FvConsentEvent({
+        action: 'withdrawn',
+        policyVersion,
+        mode: this.mode,
+        sensitive: grant?.sensitive ?? false,
+        guardian: grant?.guardian ?? false,
+        serverDeleted,
+      }),
+    );
+    return serverDeleted;
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('mode') && this.flow.state.step === 'idle') {
+      this.flow.state = { ...this.flow.state, mode: this.mode };
+    }
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    super.updated(changed);
+    const s = this.flow.state;
+    this.setAttribute('step', s.step);
+    const challenge = this.currentChallenge;
+    if (challenge) {
+      this.setAttribute('challenge', challenge);
+      this.setAttribute('challenge-index', String(s.challenge?.index ?? 0));
+    } else {
+      this.removeAttribute('challenge');
+      this.removeAttribute('challenge-index');
+    }
+    this.setAttribute('aria-busy', String(s.step === 'extracting' || s.step === 'submitting'));
+    if (this.focusOnUpdate) {
+      this.focusOnUpdate = false;
+      this.renderRoot.querySelector<HTMLElement>('h2[tabindex="-1"]')?.focus();
+    }
+    if (changed.has('policyText')) void this.computePolicyVersion();
+  }
+
+  private get language(): Lang {
+    return resolveLang(this.lang, navigator.languages ?? [navigator.language]);
+  }
+
+  override render() {
+    const lang = this.language;
+    const t = translator(lang, this.strings);
+    const ctx: StepContext = {
+      t,
+      state: this.flow.state,
+      policyVersion: this.effectivePolicyVersion,
+      policyText: this.policyText,
+      requireGuardian: this.requireGuardian,
+      consentError: this.consentError,
+      hasStoredConsent: this.hasStoredConsent,
+      video: this.camera.video,
+      devices: this.camera.devices,
+      deviceId: this.camera.deviceId,
+      withdrawStatus: this.withdrawStatus,
+      onStart: () => void this.start(),
+      onAccept: (e) => void this.accept(e),
+      onDecline: () => this.decline(),
+      onCancel: () => this.cancel(),
+      onRetry: () => this.retry(),
+      onReviewConsent: () => this.reviewConsent(),
+      onWithdraw: () => void this.withdrawConsent(),
+      onSelectCamera: (e) => void this.selectCamera(e),
+    };
+    return html`<div lang=${lang} class="root" part="root">${this.renderStep(ctx)}</div>`;
+  }
+
+  private renderStep(c: StepContext) {
+    switch (c.state.step) {
+      case 'idle':
+        return renderIdle(c);
+      case 'consent':
+        return renderConsent(c);
+      case 'permission':
+      case 'camera':
+      case 'guidance':
+      case 'challenges':
+        return renderCapture(c);
+      case 'extracting':
+      case 'submitting':
+        return renderWorking(c);
+      case 'result':
+        return renderResult(c);
+      case 'declined':
+        return renderDeclined(c);
+      case 'cancelled':
+        return renderCancelled(c);
+      case 'withdrawn':
+        return renderWithdrawn(c);
+      case 'error':
+        return renderError(c);
+    }
+    return nothing;
+  }
+
+  private onTransition(prev: FlowState, next: FlowState): void {
+    if (prev.step !== next.step) {
+      // Step changes the person caused, or that need their attention, move focus to the heading.
+      if (prev.step !== 'idle' || this.focusOnUpdate) this.focusOnUpdate = true;
+      this.consentError = null;
+      this.dispatchEvent(
+        new FvStepEvent({
+          step: next.step,
+          previous: prev.step,
+          challenge: askedChallenge(next),
+          challengeIndex: askedChallenge(next) ? (next.challenge?.index ?? null) : null,
+          challengeCount: next.session?.challenges.length ?? null,
+        }),
+      );
+    } else if (
+      next.step === 'challenges' &&
+      (prev.challenge?.index !== next.challenge?.index ||
+        prev.challenge?.attempt !== next.challenge?.attempt ||
+        askedChallenge(prev) !== askedChallenge(next))
+    ) {
+      this.dispatchEvent(
+        new FvStepEvent({
+          step: next.step,
+          previous: prev.step,
+          challenge: askedChallenge(next),
+          challengeIndex: askedChallenge(next) ? (next.challenge?.index ?? null) : null,
+          challengeCount: next.session?.challenges.length ?? null,
+        }),
+      );
+    }
+    if (next.progress && next.progress !== prev.progress) {
+      this.dispatchEvent(new FvProgressEvent({ ...next.progress }));
+    }
+    if (next.step === 'result' && prev.step !== 'result' && next.result) {
+      const r = next.result;
+      this.dispatchEvent(
+        new FvResultEvent({
+          mode: next.mode,
+          decision: r.decision,
+          score: r.score,
+          threshold: r.threshold,
+          sessionId: r.sessionId,
+          subject: r.subject,
+          candidates: r.candidates.map((c) => ({ subject: c.subject, score: c.score })),
+          reason: r.reason,
+        }),
+      );
+    }
+    if (next.step === 'error' && prev.step !== 'error' && next.error) {
+      this.dispatchEvent(
+        new FvErrorEvent({
+          code: next.error.code,
+          message: next.error.message,
+          step: next.error.during,
+        }),
+      );
+    }
+  }
+
+  private async accept(e: Event): Promise<void> {
+    e.preventDefault();
+    if (this.flow.state.step !== 'consent') return;
+    const form = e.currentTarget as HTMLFormElement;
+    const sensitive = form.querySelector<HTMLInputElement>('input[name="sensitive"]');
+    const guardian = form.querySelector<HTMLInputElement>('input[name="guardian"]');
+    if (!sensitive?.checked) {
+      this.consentError = 'sensitive';
+      sensitive?.focus();
+      return;
+    }
+    if (this.requireGuardian && !guardian?.checked) {
+      this.consentError = 'guardian';
+      guardian?.focus();
+      return;
+    }
+    this.consentError = null;
+    const grant: ConsentGrant = {
+      policyVersion: this.effectivePolicyVersion || (await this.computePolicyVersion()),
+      purposes: [this.mode],
+      sensitive: true,
+      guardian: this.requireGuardian && guardian?.checked === true,
+      at: Date.now(),
+    };
+    const record = {
+      ...grant,
+      subject: this.mode === 'identify' ? '' : this.subject,
+      mode: this.mode,
+      outcome: 'accepted' as const,
+      lang: this.language,
+    };
+    this.focusOnUpdate = true;
+    try {
+      const effects = this.requireEffects();
+      // The person agreed: the record is kept locally and sent to the endpoint before capture.
+      await effects.storage.putConsent(record);
+      if (this.endpoint) {
+        const ac = new AbortController();
+        const timer = setTimeout(() => ac.abort(), 15_000);
+        try {
+          await effects.api(this.endpoint).recordConsent(record, ac.signal);
+        } finally {
+          clearTimeout(timer);
+        }
+      }
+    } catch (error) {
+      const code = error instanceof Error && 'code' in error ? String(error.code) : '';
+      this.flow.dispatch({
+        type: 'fail',
+        code: code === 'storage-failed' ? 'storage-failed' : 'endpoint-unreachable',
+        message: error instanceof Error ? error.message : String(error),
+      });
+      return;
+    }
+    this.hasStoredConsent = true;
+    this.dispatchEvent(
+      new FvConsentEvent({
+        action: 'accepted',
+        policyVersion: grant.policyVersion,
+        mode: this.mode,
+        sensitive: true,
+        guardian: grant.guardian,
+      }),
+    );
+    this.flow.dispatch({ type: 'consent-accepted', consent: grant });
+  }
+
+  private decline(): void {
+    if (this.flow.state.step !== 'consent') return;
+    this.focusOnUpdate = true;
+    this.flow.dispatch({ type: 'consent-declined' });
+    this.dispatchEvent(
+      new FvConsentEvent({
+        action: 'declined',
+        policyVersion: this.effectivePolicyVersion,
+        mode: this.mode,
+        sensitive: false,
+        guardian: false,
+      }),
+    );
+  }
+
+  private retry(): void {
+    this.focusOnUpdate = true;
+    this.flow.dispatch({ type: 'retry' });
+  }
+
+  private reviewConsent(): void {
+    this.focusOnUpdate = true;
+    this.withdrawStatus = null;
+    void this.computePolicyVersion();
+    this.flow.dispatch({ type: 'review-consent' });
+  }
+
+  private async selectCamera(e: Event): Promise<void> {
+    const id = (e.target as HTMLSelectElement).value;
+    const ac = new AbortController();
+    try {
+      await this.camera.select(id, ac.signal);
+    } catch (error) {
+      this.flow.dispatch({
+        type: 'fail',
+        code: 'camera-in-use',
+        message: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+
+  private async computePolicyVersion(): Promise<string> {
+    await this.updateComplete;
+    const slot = this.renderRoot.querySelector<HTMLSlotElement>('slot[name="policy"]');
+    const slotted = slot
+      ? slot.assignedNodes({ flatten: true })
+      : [...this.querySelectorAll('[slot="policy"]')];
+    const slotText = slotted.map((n) => n.textContent ?? '').join('\n');
+    const t = translator(this.language, this.strings);
+    const builtIn = [
+      t('consent.intro'),
+      t(`consent.purpose.${this.mode}`),
+      t('consent.data.local'),
+      t('consent.data.vector'),
+      t('consent.data.result'),
+      t('consent.data.retention'),
+      t('consent.data.rights'),
+      t('consent.sensitive'),
+    ].join('\n');
+    const version = await policyVersionOf({
+      text: slotText.trim() || this.policyText.trim(),
+      declared: this.policyVersion,
+      builtIn,
+    });
+    this.effectivePolicyVersion = version;
+    return version;
+  }
+
+  private async storedConsent(version: string): Promise<ConsentGrant | null> {
+    try {
+      const effects = await this.resolveEffects();
+      const subject = this.mode === 'identify' ? '' : this.subject;
+      const grant = await effects.storage.getConsent(version, subject);
+      if (!grant) return null;
+      if (this.requireGuardian && !grant.guardian) return null;
+      if (!grant.purposes.includes(this.mode)) return null;
+      return grant;
+    } catch {
+      return null;
+    }
+  }
+
+  private async resolveEffects(): Promise<Effects> {
+    if (this.effects) return this.effects;
+    if (!this.loadedEffects) {
+      const { defaultEffects } = await import('./adapters');
+      this.loadedEffects = defaultEffects();
+    }
+    return this.loadedEffects;
+  }
+
+  private requireEffects(): Effects {
+    const e = this.effects ?? this.loadedEffects;
+    if (!e) throw new Error('effects not loaded');
+    return e;
+  }
+}
+
+/** The action the person is being asked to perform now (null while calibrating). */
+function askedChallenge(s: FlowState): string | null {
+  if (s.step !== 'challenges' || !s.challenge || s.challenge.status === 'calibrating') return null;
+  return s.challenge.kind;
+}

@@ -1,0 +1,45 @@
+// Test page: builds a <face-verify> from the query string so each spec picks its setup, and
+// records the element's events (types and details, which never hold personal data) on window.
+
+import '../../src/define';
+import type { FaceVerify } from '../../src/element/face-verify';
+
+const q = new URLSearchParams(location.search);
+const el = document.createElement('face-verify') as FaceVerify;
+for (const name of [
+  'endpoint',
+  'mode',
+  'subject',
+  'lang',
+  'backend',
+  'challenges',
+  'policy-version',
+  'asset-base',
+  'challenge-timeout',
+  'challenge-attempts',
+]) {
+  const v = q.get(name);
+  if (v !== null) el.setAttribute(name, v);
+}
+for (const flag of ['require-guardian', 'device-binding', 'manual']) {
+  if (q.has(flag)) el.setAttribute(flag, '');
+}
+const policy = q.get('policy');
+if (policy !== null) {
+  const p = document.createElement('p');
+  p.slot = 'policy';
+  p.textContent = policy;
+  el.append(p);
+}
+const alt = document.createElement('a');
+alt.slot = 'alternative';
+alt.href = '#other';
+alt.textContent = 'Verify by SMS instead';
+el.append(alt);
+
+const events: { type: string; detail: unknown }[] = [];
+for (const type of ['fv-consent', 'fv-step', 'fv-progress', 'fv-result', 'fv-error']) {
+  document.addEventListener(type, (e) => events.push({ type, detail: (e as CustomEvent).detail }));
+}
+Object.assign(window, { fvEvents: events, fv: el });
+document.getElementById('host')!.append(el);
