@@ -164,12 +164,22 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
 
   /** Person-initiated data right: fresh 'rights' session, signed by the registered device key. */
   async function right<T>(action: RightsAction, subjectId: string, signal?: AbortSignal) {
-    const session = await call<SessionInfo>('/v1/sessions', { purpose: 'rights', subjectId }, signal);
+    const session = await call<SessionInfo>(
+      '/v1/sessions',
+      { purpose: 'rights', subjectId },
+      signal,
+    );
     const keys = await options.deviceKey();
     const nonce = fromBase64Url(session.nonce);
     const sig = await sign(
       keys.privateKey,
-      rightsSignedBytes({ action, subjectId, sessionId: session.sessionId, nonce, origin: origin() }),
+      rightsSignedBytes({
+        action,
+        subjectId,
+        sessionId: session.sessionId,
+        nonce,
+        origin: origin(),
+      }),
     );
     const proof: RightsProof = {
       sessionId: session.sessionId,

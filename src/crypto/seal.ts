@@ -105,10 +105,7 @@ function field(value: string, expected: number | [number, number], name: string)
  * HPKE open under the AAD, strict payload decoding, and that the payload repeats the envelope's
  * version, session and purpose. Session freshness is the caller's job (it needs the store).
  */
-export async function openSubmission(
-  e: SealedEnvelope,
-  o: OpenOptions,
-): Promise<OpenedSubmission> {
+export async function openSubmission(e: SealedEnvelope, o: OpenOptions): Promise<OpenedSubmission> {
   if (e.v !== PROTOCOL_VERSION) throw new ProtocolError('unsupported_version');
   const key = o.recipientKey(e.keyId);
   if (!key) throw new ProtocolError('unknown_key_id');
@@ -133,7 +130,12 @@ export async function openSubmission(
     deviceKey,
   });
   if (!(await verify(devicePublic, sig, signed))) throw new ProtocolError('bad_signature');
-  const aad = buildAad({ version: e.v, sessionId: e.sessionId, purpose: e.purpose, origin: o.origin });
+  const aad = buildAad({
+    version: e.v,
+    sessionId: e.sessionId,
+    purpose: e.purpose,
+    origin: o.origin,
+  });
   let plain: Uint8Array;
   try {
     plain = new Uint8Array(

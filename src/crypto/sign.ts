@@ -4,9 +4,7 @@ const ALG = { name: 'ECDSA', hash: 'SHA-256' } as const;
 export const SIGNATURE_BYTES = 64;
 
 export async function sign(privateKey: CryptoKey, data: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(
-    await crypto.subtle.sign(ALG, privateKey, data as Uint8Array<ArrayBuffer>),
-  );
+  return new Uint8Array(await crypto.subtle.sign(ALG, privateKey, data as Uint8Array<ArrayBuffer>));
 }
 
 /** False (never a throw) for a wrong-length or invalid signature. */

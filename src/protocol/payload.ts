@@ -144,7 +144,13 @@ export function buildAad(a: {
   purpose: Purpose;
   origin: string;
 }): Uint8Array {
-  return new Writer(128).raw(TAG_AAD).u8(a.version).str(a.sessionId).str(a.purpose).str(a.origin).finish();
+  return new Writer(128)
+    .raw(TAG_AAD)
+    .u8(a.version)
+    .str(a.sessionId)
+    .str(a.purpose)
+    .str(a.origin)
+    .finish();
 }
 
 /** The JSON body of enrol/verify/identify. Byte fields are base64url. */
@@ -203,7 +209,13 @@ export function rightsSignedBytes(r: {
 }): Uint8Array {
   return concatBytes(
     TAG_RIGHTS,
-    new Writer(256).str(r.action).str(r.subjectId).str(r.sessionId).raw(r.nonce).str(r.origin).finish(),
+    new Writer(256)
+      .str(r.action)
+      .str(r.subjectId)
+      .str(r.sessionId)
+      .raw(r.nonce)
+      .str(r.origin)
+      .finish(),
   );
 }
 

@@ -79,7 +79,7 @@ export function checkLiveness(
   }
   // Compare the whole order before reporting, so the reply does not reveal which step differed.
   let orderOk = true;
-  for (let i = 0; i < issued.length; i++) orderOk = (evidence[i]?.kind === issued[i]) && orderOk;
+  for (let i = 0; i < issued.length; i++) orderOk = evidence[i]?.kind === issued[i] && orderOk;
   if (!orderOk) throw new ProtocolError('liveness_order', 'challenges performed out of order');
   if (!Number.isFinite(clientTime)) throw new ProtocolError('liveness_timing', 'client time');
   let previousEnd = clientTime - policy.maxSpanMs;

@@ -1,0 +1,150 @@
+// Hono app factory. Everything with state or time is injected (store, keys, clock, random), so
+// tests run the real app in-process and over HTTP with the same code.
+
+import { createHmac, randomBytes } from 'node:crypto';
+import { Hono } from 'hono';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
+import { routePath } from 'hono/route';
+import { ERROR_STATUS, ProtocolError, type ErrorBody, type ErrorCode } from '../protocol/errors';
+import { defaultConfig, type ServerConfig } from './config';
+import type { AppDeps, AppEnv, Ctx } from './context';
+import type { ServerKeys } from './keys';
+import { silentLogger, type Logger } from './logging';
+import { tokenBucket } from './rate-limit';
+import { consentRoutes } from './routes/consents';
+import { sessionRoutes } from './routes/sessions';
+import { subjectRoutes } from './routes/subjects';
+import { submissionRoutes } from './routes/submissions';
+import { StoreError, type Store } from './store/types';
+
+export interface CreateAppOptions {
+  store: Store;
+  keys: ServerKeys;
+  config?: ServerConfig;
+  now?: () => number;
+  logger?: Logger;
+  random?: (n: number) => Uint8Array;
+  clientId?: (c: Ctx) => string;
+  /** Secret for the keyed hash of client ids in the call log (random per process by default). */
+  callLogSecret?: Uint8Array;
+}
+
+function remoteAddress(c: Ctx, trustProxy: boolean): string {
+  if (trustProxy) {
+    const xff = c.req.header('x-forwarded-for');
+    if (xff) return xff.split(',')[0]!.trim();
+  }
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)
+    ?.incoming;
+  return incoming?.socket?.remoteAddress ?? 'local';
+}
+
+const STORE_CODES: Record<StoreError['code'], ErrorCode> = {
+  invalid_input: 'bad_request',
+  unknown_subject: 'subject_not_found',
+  conflict: 'subject_exists',
+  key_unavailable: 'internal',
+  corrupt: 'internal',
+};
+
+export function createApp(o: CreateAppOptions): Hono<AppEnv> {
+  const config = o.config ?? defaultConfig();
+  const logger = o.logger ?? silentLogger;
+  const d: AppDeps = {
+    store: o.store,
+    keys: o.keys,
+    config,
+    now: o.now ?? Date.now,
+    logger,
+    random: o.random ?? ((n) => new Uint8Array(randomBytes(n))),
+    clientId: o.clientId ?? ((c) => remoteAddress(c, config.trustProxy)),
+  };
+  const secret = o.callLogSecret ?? randomBytes(32);
+  const clientHash = (id: string) =>
+    createHmac('sha256', secret).update(id).digest('hex').slice(0, 16);
+  const limiter = tokenBucket(config.rateLimit.perSecond, config.rateLimit.burst);
+  const app = new Hono<AppEnv>();
+
+  const fail = (c: Ctx, code: ErrorCode, message: string) => {
+    c.set('code', code);
+    const status = ERROR_STATUS[code] || 500;
+    const body: ErrorBody = { error: { code, message } };
+    return c.json(body, status as 400);
+  };
+
+  // Call log (no face data, no personal data: route pattern, status, code, time, keyed hash).
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    c.set('code', null);
+    await next();
+    let route = 'unmatched';
+    try {
+      route = routePath(c, -1);
+    } catch {
+      // unmatched request
+    }
+    if (route === '*' || route === '/*') route = 'unmatched';
+    const call = {
+      at: d.now(),
+      route: `${c.req.method} ${route}`,
+      status: c.res.status,
+      code: c.get('code'),
+      ms: Math.round((performance.now() - started) * 1000) / 1000,
+      clientHash: clientHash(d.clientId(c)),
+    };
+    try {
+      await d.store.addCall(call);
+    } catch {
+      logger.log('warn', 'call_log_failed', { route: call.route });
+    }
+    if (call.status >= 500)
+      logger.log('error', 'request_failed', { route: call.route, status: call.status });
+  });
+
+  app.use(
+    '/v1/*',
+    cors({
+      origin: (origin) => (config.origins.includes(origin) ? origin : null),
+      allowMethods: ['GET', 'POST', 'PUT', 'DELETE'],
+      allowHeaders: ['content-type', 'authorization'],
+      maxAge: 600,
+    }),
+  );
+
+  app.use('/v1/*', async (c, next) => {
+    if (c.req.method === 'OPTIONS') return next();
+    if (!limiter.take(d.clientId(c), d.now())) throw new ProtocolError('rate_limited');
+    return next();
+  });
+
+  app.get('/v1/health', (c) => c.json({ ok: true }));
+  app.get('/v1/keys', (c) => {
+    const k = d.keys.current();
+    return c.json({
+      hpke: { keyId: k.keyId, publicKey: Buffer.from(k.publicKeyRaw).toString('base64url') },
+      receipts: d.keys.signingPublic(),
+      modelIds: config.modelIds,
+    });
+  });
+  sessionRoutes(app, d);
+  submissionRoutes(app, d);
+  consentRoutes(app, d);
+  subjectRoutes(app, d);
+
+  app.notFound((c) => fail(c, 'not_found', 'no such route'));
+  app.onError((err, c) => {
+    if (err instanceof ProtocolError) return fail(c, err.code, err.message);
+    if (err instanceof StoreError) {
+      const code = STORE_CODES[err.code];
+      if (code === 'internal') logger.log('error', 'store_error', { storeCode: err.code });
+      return fail(c, code, code === 'internal' ? 'internal error' : err.message);
+    }
+    if (err instanceof HTTPException) {
+      return fail(c, err.status === 413 ? 'body_too_large' : 'bad_request', 'bad request');
+    }
+    logger.log('error', 'unhandled', { name: err.name });
+    return fail(c, 'internal', 'internal error');
+  });
+  return app;
+}

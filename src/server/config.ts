@@ -1,0 +1,119 @@
+// Endpoint configuration: defaults, then environment overrides (FV_*). Validated once at start.
+
+import { z } from 'zod';
+import { DEFAULT_THRESHOLD } from '../protocol/match';
+import { DEFAULT_LIVENESS_POLICY, type LivenessPolicy } from '../protocol/session';
+
+export interface ServerConfig {
+  /** Origins allowed to call the browser routes (CORS and the origin bound into each session). */
+  origins: string[];
+  /** Model ids accepted for new submissions; templates of other models need re-enrolment. */
+  modelIds: string[];
+  threshold: number;
+  /** Session (nonce) lifetime; the protocol caps it at 120 s. */
+  sessionTtlMs: number;
+  /** Number of random challenges per session (>= 3, at most the number of kinds). */
+  challengeCount: number;
+  liveness: LivenessPolicy;
+  /** Minimum passive anti-spoof live probability. */
+  minAntiSpoof: number;
+  /** When true, verify requires the device key registered at enrolment. */
+  deviceBinding: boolean;
+  /** Require an accepted, unwithdrawn sensitive-data consent before enroll/verify. */
+  requireConsent: boolean;
+  lockout: { maxFailures: number; windowMs: number };
+  rateLimit: { perSecond: number; burst: number };
+  /** Body limits in bytes. */
+  maxSubmissionBytes: number;
+  maxJsonBytes: number;
+  /** Operator API key for library management (compared as SHA-256 digests). */
+  operatorKey: string;
+  /** Old HPKE keys stay valid for decryption this long after rotation. */
+  keyGraceMs: number;
+  /** Trust X-Forwarded-For for the client address (only behind your own proxy). */
+  trustProxy: boolean;
+}
+
+export const MAX_SESSION_TTL_MS = 120_000;
+
+export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
+  return {
+    origins: ['http://localhost:5173', 'http://127.0.0.1:5173'],
+    modelIds: ['fr_feature'],
+    threshold: DEFAULT_THRESHOLD,
+    sessionTtlMs: MAX_SESSION_TTL_MS,
+    challengeCount: 3,
+    liveness: DEFAULT_LIVENESS_POLICY,
+    minAntiSpoof: 0.5,
+    deviceBinding: true,
+    requireConsent: true,
+    lockout: { maxFailures: 5, windowMs: 15 * 60_000 },
+    rateLimit: { perSecond: 10, burst: 30 },
+    maxSubmissionBytes: 64 * 1024,
+    maxJsonBytes: 16 * 1024,
+    operatorKey: '',
+    keyGraceMs: 24 * 3_600_000,
+    trustProxy: false,
+    ...overrides,
+  };
+}
+
+const list = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
+const int = z.coerce.number().int().nonnegative();
+const bool = z.enum(['0', '1', 'true', 'false']).transform((s) => s === '1' || s === 'true');
+
+const envSchema = z.object({
+  FV_ORIGINS: list.optional(),
+  FV_MODEL_IDS: list.optional(),
+  FV_THRESHOLD: z.coerce.number().min(-1).max(1).optional(),
+  FV_SESSION_TTL_MS: int.max(MAX_SESSION_TTL_MS).min(10_000).optional(),
+  FV_CHALLENGES: int.min(3).max(4).optional(),
+  FV_MIN_ANTISPOOF: z.coerce.number().min(0).max(1).optional(),
+  FV_DEVICE_BINDING: bool.optional(),
+  FV_REQUIRE_CONSENT: bool.optional(),
+  FV_LOCKOUT_MAX: int.min(1).optional(),
+  FV_LOCKOUT_WINDOW_MS: int.min(1000).optional(),
+  FV_RATE_PER_SECOND: z.coerce.number().positive().optional(),
+  FV_RATE_BURST: int.min(1).optional(),
+  FV_OPERATOR_KEY: z.string().min(16).optional(),
+  FV_TRUST_PROXY: bool.optional(),
+});
+
+/** Reads FV_* variables over the defaults; throws a readable error naming the bad variable. */
+export function configFromEnv(
+  env: Record<string, string | undefined>,
+  base: ServerConfig = defaultConfig(),
+): ServerConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`invalid configuration: ${String(issue?.path[0])} ${issue?.message ?? ''}`);
+  }
+  const e = parsed.data;
+  return {
+    ...base,
+    ...(e.FV_ORIGINS ? { origins: e.FV_ORIGINS } : {}),
+    ...(e.FV_MODEL_IDS ? { modelIds: e.FV_MODEL_IDS } : {}),
+    ...(e.FV_THRESHOLD !== undefined ? { threshold: e.FV_THRESHOLD } : {}),
+    ...(e.FV_SESSION_TTL_MS !== undefined ? { sessionTtlMs: e.FV_SESSION_TTL_MS } : {}),
+    ...(e.FV_CHALLENGES !== undefined ? { challengeCount: e.FV_CHALLENGES } : {}),
+    ...(e.FV_MIN_ANTISPOOF !== undefined ? { minAntiSpoof: e.FV_MIN_ANTISPOOF } : {}),
+    ...(e.FV_DEVICE_BINDING !== undefined ? { deviceBinding: e.FV_DEVICE_BINDING } : {}),
+    ...(e.FV_REQUIRE_CONSENT !== undefined ? { requireConsent: e.FV_REQUIRE_CONSENT } : {}),
+    lockout: {
+      maxFailures: e.FV_LOCKOUT_MAX ?? base.lockout.maxFailures,
+      windowMs: e.FV_LOCKOUT_WINDOW_MS ?? base.lockout.windowMs,
+    },
+    rateLimit: {
+      perSecond: e.FV_RATE_PER_SECOND ?? base.rateLimit.perSecond,
+      burst: e.FV_RATE_BURST ?? base.rateLimit.burst,
+    },
+    ...(e.FV_OPERATOR_KEY ? { operatorKey: e.FV_OPERATOR_KEY } : {}),
+    ...(e.FV_TRUST_PROXY !== undefined ? { trustProxy: e.FV_TRUST_PROXY } : {}),
+  };
+}

@@ -1,0 +1,181 @@
+// Test support (not shipped): a real app over a real SQLite store in a temp dir, a settable
+// clock, and a "device" that produces valid sealed submissions.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Hono } from 'hono';
+import { generateDeviceKeyPair } from '../crypto/keys';
+import { sealSubmission } from '../crypto/seal';
+import { fromBase64Url } from '../protocol/encoding';
+import {
+  PROTOCOL_VERSION,
+  VECTOR_LENGTH,
+  type ChallengeEvidenceWire,
+  type SealedEnvelope,
+  type SubmissionPayload,
+} from '../protocol/payload';
+import type { SessionInfo } from '../protocol/session';
+import { createApp } from './app';
+import { defaultConfig, type ServerConfig } from './config';
+import type { AppEnv } from './context';
+import { ServerKeys } from './keys';
+import { DataKeyring } from './store/at-rest';
+import { SqliteStore } from './store/sqlite';
+
+export const ORIGIN = 'https://app.example';
+export const OPERATOR_KEY = 'operator-key-for-tests-0123456789';
+export const MODEL = 'fr_feature';
+
+export interface Harness {
+  app: Hono<AppEnv>;
+  store: SqliteStore;
+  keys: ServerKeys;
+  config: ServerConfig;
+  clock: { now: number };
+  close(): Promise<void>;
+}
+
+export async function harness(overrides: Partial<ServerConfig> = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'fv-server-'));
+  const store = new SqliteStore({
+    path: join(dir, 'fv.db'),
+    keyring: DataKeyring.generate(),
+    synchronous: 'normal',
+  });
+  await store.migrate();
+  const clock = { now: 1_800_000_000_000 };
+  const keys = await ServerKeys.open(null, clock.now);
+  const config = defaultConfig({
+    origins: [ORIGIN],
+    modelIds: [MODEL],
+    operatorKey: OPERATOR_KEY,
+    rateLimit: { perSecond: 1e6, burst: 1e6 },
+    ...overrides,
+  });
+  const app = createApp({ store, keys, config, now: () => clock.now });
+  return {
+    app,
+    store,
+    keys,
+    config,
+    clock,
+    async close() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A unit vector, deterministic per seed; nearby seeds give unrelated vectors. */
+export function unitVector(seed: number): Float32Array {
+  const v = new Float32Array(VECTOR_LENGTH);
+  let s = seed * 2654435761 + 1;
+  let n = 0;
+  for (let i = 0; i < v.length; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    const x = s / 2 ** 32 - 0.5;
+    v[i] = x;
+    n += x * x;
+  }
+  const inv = 1 / Math.sqrt(n);
+  for (let i = 0; i < v.length; i++) v[i] = (v[i] as number) * inv;
+  return v;
+}
+
+/** Evidence for the issued order with plausible timings ending just before `clientTime`. */
+export function evidenceFor(session: SessionInfo, clientTime: number): ChallengeEvidenceWire[] {
+  const n = session.challenges.length;
+  return session.challenges.map((kind, i) => ({
+    kind,
+    startedAt: clientTime - (n - i) * 1500,
+    completedAt: clientTime - (n - i) * 1500 + 900,
+    score: 0.9,
+  }));
+}
+
+export function jsonPost(body: unknown, extra: Record<string, string> = {}): RequestInit {
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: ORIGIN, ...extra },
+    body: JSON.stringify(body),
+  };
+}
+
+export const operator = { authorization: `Bearer ${OPERATOR_KEY}` };
+
+export class Device {
+  private constructor(readonly keyPair: CryptoKeyPair) {}
+
+  static async create(): Promise<Device> {
+    return new Device(await generateDeviceKeyPair());
+  }
+
+  payload(session: SessionInfo, vectors: Float32Array[], clientTime: number): SubmissionPayload {
+    return {
+      version: PROTOCOL_VERSION,
+      sessionId: session.sessionId,
+      nonce: fromBase64Url(session.nonce),
+      purpose: session.purpose,
+      subject: session.subjectId ?? '',
+      modelId: MODEL,
+      vectors,
+      liveness: evidenceFor(session, clientTime),
+      antiSpoof: 0.95,
+      quality: { score: 0.9, brightness: 0.5, sharpness: 0.7, faceRatio: 0.35 },
+      clientTime,
+    };
+  }
+
+  seal(session: SessionInfo, payload: SubmissionPayload, origin = ORIGIN): Promise<SealedEnvelope> {
+    return sealSubmission({
+      payload,
+      keyId: session.keyId,
+      recipientPublicKey: fromBase64Url(session.hpkePublicKey),
+      origin,
+      deviceKey: this.keyPair,
+    });
+  }
+}
+
+export async function newSession(
+  app: Hono<AppEnv>,
+  purpose: SessionInfo['purpose'],
+  subjectId?: string,
+): Promise<SessionInfo> {
+  const res = await app.request(
+    '/v1/sessions',
+    jsonPost(subjectId ? { purpose, subjectId } : { purpose }),
+  );
+  if (res.status !== 201) throw new Error(`session: ${res.status} ${await res.text()}`);
+  return (await res.json()) as SessionInfo;
+}
+
+export async function consent(app: Hono<AppEnv>, subjectId: string, accepted = true) {
+  const res = await app.request(
+    '/v1/consents',
+    jsonPost({
+      subjectId,
+      policyVersion: 'sha256-policy-v1',
+      purposes: ['enroll', 'verify'],
+      sensitive: true,
+      guardian: false,
+      accepted,
+    }),
+  );
+  if (res.status !== 201) throw new Error(`consent: ${res.status}`);
+}
+
+/** Consent + enrol `subjectId` with `vector` from `device`. */
+export async function enrol(
+  h: Harness,
+  device: Device,
+  subjectId: string,
+  vector: Float32Array,
+): Promise<void> {
+  await consent(h.app, subjectId);
+  const s = await newSession(h.app, 'enroll', subjectId);
+  const env = await device.seal(s, device.payload(s, [vector], h.clock.now));
+  const res = await h.app.request('/v1/enroll', jsonPost(env));
+  if (res.status !== 201) throw new Error(`enrol: ${res.status} ${await res.text()}`);
+}
