@@ -4,7 +4,7 @@
 // Single use of sessions is one conditional UPDATE ... RETURNING, atomic across instances.
 
 import pg from 'pg';
-import type { DataKeyring } from './at-rest';
+import type { DataKeyring, SealedVector } from './at-rest';
 import { digestRows, resolveRetention, TABLES, toBase64, vectorToBase64 } from './common';
 import { IndexCache, type IndexRow } from './index-cache';
 import {
@@ -229,30 +229,58 @@ export class PostgresStore implements Store {
   async addTemplate(template: NewTemplate): Promise<void> {
     const t = check.newTemplate(template);
     const sealed = this.keyring.seal(t.vector, t);
-    const gen = await this.tx(async (c) => {
-      // FOR SHARE: the subject cannot be deleted until this insert commits.
-      const s = await c.query('SELECT 1 FROM subjects WHERE subject_id = $1 FOR SHARE', [
-        t.subjectId,
-      ]);
-      if (s.rowCount === 0) throw new StoreError('unknown_subject', 'subject does not exist');
-      await c
-        .query(
-          `INSERT INTO templates(template_id, subject_id, model_id, key_id, iv, ct, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-          [
-            t.templateId,
-            t.subjectId,
-            t.modelId,
-            sealed.keyId,
-            Buffer.from(sealed.iv),
-            Buffer.from(sealed.ct),
-            t.createdAt,
-          ],
-        )
-        .catch((e: unknown) => mapUnique(e, 'template'));
-      return this.bump(c, t.modelId);
-    });
+    const gen = await this.tx((c) => this.insertTemplateTx(c, t, sealed));
     this.cache.applied(t.modelId, gen, (ix) => ix.add(t.templateId, t.subjectId, t.vector));
+  }
+
+  async enrol(subject: NewSubject, template: NewTemplate): Promise<{ subjectCreated: boolean }> {
+    const s = check.newSubject(subject);
+    const t = check.newTemplate(template);
+    if (s.subjectId !== t.subjectId) {
+      throw new StoreError('invalid_input', 'template.subjectId must equal subject.subjectId');
+    }
+    const sealed = this.keyring.seal(t.vector, t);
+    const out = await this.tx(async (c) => {
+      const ins = await c.query(
+        `INSERT INTO subjects(subject_id, device_public_key, created_at) VALUES ($1, $2, $3)
+         ON CONFLICT (subject_id) DO NOTHING`,
+        [
+          s.subjectId,
+          s.devicePublicKey === null ? null : Buffer.from(s.devicePublicKey),
+          s.createdAt,
+        ],
+      );
+      return {
+        subjectCreated: (ins.rowCount ?? 0) > 0,
+        gen: await this.insertTemplateTx(c, t, sealed),
+      };
+    });
+    this.cache.applied(t.modelId, out.gen, (ix) => ix.add(t.templateId, t.subjectId, t.vector));
+    return { subjectCreated: out.subjectCreated };
+  }
+
+  private async insertTemplateTx(c: Client, t: NewTemplate, sealed: SealedVector): Promise<number> {
+    // FOR SHARE: the subject cannot be deleted until this insert commits.
+    const s = await c.query('SELECT 1 FROM subjects WHERE subject_id = $1 FOR SHARE', [
+      t.subjectId,
+    ]);
+    if (s.rowCount === 0) throw new StoreError('unknown_subject', 'subject does not exist');
+    await c
+      .query(
+        `INSERT INTO templates(template_id, subject_id, model_id, key_id, iv, ct, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [
+          t.templateId,
+          t.subjectId,
+          t.modelId,
+          sealed.keyId,
+          Buffer.from(sealed.iv),
+          Buffer.from(sealed.ct),
+          t.createdAt,
+        ],
+      )
+      .catch((e: unknown) => mapUnique(e, 'template'));
+    return this.bump(c, t.modelId);
   }
 
   async listTemplates(subjectId: string): Promise<TemplateRecord[]> {

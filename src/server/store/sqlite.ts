@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { DataKeyring } from './at-rest';
+import type { DataKeyring, SealedVector } from './at-rest';
 import { digestRows, resolveRetention, TABLES, toBase64, vectorToBase64 } from './common';
 import { IndexCache, type IndexRow } from './index-cache';
 import {
@@ -236,35 +236,59 @@ export class SqliteStore implements Store {
   async addTemplate(template: NewTemplate): Promise<void> {
     const t = check.newTemplate(template);
     const sealed = this.keyring.seal(t.vector, t);
-    const gen = this.db.transaction((): number => {
-      const exists = this.db
-        .prepare('SELECT 1 FROM subjects WHERE subject_id = ?')
-        .get(t.subjectId);
-      if (exists === undefined) throw new StoreError('unknown_subject', 'subject does not exist');
-      try {
+    const gen = this.db.transaction(() => this.insertTemplateTx(t, sealed))();
+    this.cache.applied(t.modelId, gen, (ix) => ix.add(t.templateId, t.subjectId, t.vector));
+  }
+
+  async enrol(subject: NewSubject, template: NewTemplate): Promise<{ subjectCreated: boolean }> {
+    const s = check.newSubject(subject);
+    const t = check.newTemplate(template);
+    if (s.subjectId !== t.subjectId) {
+      throw new StoreError('invalid_input', 'template.subjectId must equal subject.subjectId');
+    }
+    const sealed = this.keyring.seal(t.vector, t);
+    const out = this.db.transaction(() => {
+      const subjectCreated =
         this.db
           .prepare(
-            `INSERT INTO templates(template_id, subject_id, model_id, key_id, iv, ct, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO subjects(subject_id, device_public_key, created_at) VALUES (?, ?, ?)
+             ON CONFLICT(subject_id) DO NOTHING`,
           )
           .run(
-            t.templateId,
-            t.subjectId,
-            t.modelId,
-            sealed.keyId,
-            Buffer.from(sealed.iv),
-            Buffer.from(sealed.ct),
-            t.createdAt,
-          );
-      } catch (e) {
-        if (isConstraint(e, 'PRIMARYKEY')) {
-          throw new StoreError('conflict', 'template already exists');
-        }
-        throw e;
-      }
-      return this.bump(t.modelId);
+            s.subjectId,
+            s.devicePublicKey === null ? null : Buffer.from(s.devicePublicKey),
+            s.createdAt,
+          ).changes > 0;
+      return { subjectCreated, gen: this.insertTemplateTx(t, sealed) };
     })();
-    this.cache.applied(t.modelId, gen, (ix) => ix.add(t.templateId, t.subjectId, t.vector));
+    this.cache.applied(t.modelId, out.gen, (ix) => ix.add(t.templateId, t.subjectId, t.vector));
+    return { subjectCreated: out.subjectCreated };
+  }
+
+  private insertTemplateTx(t: NewTemplate, sealed: SealedVector): number {
+    const exists = this.db.prepare('SELECT 1 FROM subjects WHERE subject_id = ?').get(t.subjectId);
+    if (exists === undefined) throw new StoreError('unknown_subject', 'subject does not exist');
+    try {
+      this.db
+        .prepare(
+          `INSERT INTO templates(template_id, subject_id, model_id, key_id, iv, ct, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          t.templateId,
+          t.subjectId,
+          t.modelId,
+          sealed.keyId,
+          Buffer.from(sealed.iv),
+          Buffer.from(sealed.ct),
+          t.createdAt,
+        );
+    } catch (e) {
+      if (isConstraint(e, 'PRIMARYKEY'))
+        throw new StoreError('conflict', 'template already exists');
+      throw e;
+    }
+    return this.bump(t.modelId);
   }
 
   async listTemplates(subjectId: string): Promise<TemplateRecord[]> {

@@ -191,6 +191,36 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
       expect(hits.map((h) => h.templateId)).toEqual(['s1-t1']);
     });
 
+    it('enrols subject and template atomically', async () => {
+      const subject = { subjectId: 'e1', devicePublicKey: new Uint8Array([9]), createdAt: T0 };
+      const t = {
+        templateId: 'e1-a',
+        subjectId: 'e1',
+        modelId: 'm1',
+        vector: vec(11),
+        createdAt: T0,
+      };
+      expect(await store.enrol(subject, t)).toEqual({ subjectCreated: true });
+      expect(await store.enrol(subject, { ...t, templateId: 'e1-b', vector: vec(12) })).toEqual({
+        subjectCreated: false,
+      });
+      expect((await store.listTemplates('e1')).map((x) => x.templateId)).toEqual(['e1-a', 'e1-b']);
+      expect((await store.identify(vec(12), 'm1', 1))[0]?.templateId).toBe('e1-b');
+
+      const before = await store.snapshot();
+      const fresh = { ...subject, subjectId: 'e2' };
+      const bad = new Float32Array(VECTOR_LENGTH).fill(Number.NaN);
+      await expectStoreError(
+        store.enrol(fresh, { ...t, templateId: 'e2-a', subjectId: 'e2', vector: bad }),
+        'invalid_input',
+      );
+      // A duplicate template id rolls back the new subject too.
+      await expectStoreError(store.enrol(fresh, { ...t, subjectId: 'e2' }), 'conflict');
+      await expectStoreError(store.enrol(fresh, { ...t, templateId: 'e2-a' }), 'invalid_input');
+      expect(await store.snapshot()).toEqual(before);
+      expect(await store.getSubject('e2')).toBeNull();
+    });
+
     it('rejects bad identify arguments', async () => {
       await expectStoreError(store.identify(new Float32Array(3), 'm1', 1), 'invalid_input');
       await expectStoreError(store.identify(vec(1), 'm1', 0), 'invalid_input');

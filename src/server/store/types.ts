@@ -195,6 +195,11 @@ export interface Store {
   // Templates.
   /** Throws unknown_subject / invalid_input / conflict; nothing is written on error. */
   addTemplate(template: NewTemplate): Promise<void>;
+  /**
+   * Enrolment in one transaction: creates the subject if it does not exist yet (an existing
+   * subject is left as it is) and adds the template, so a crash never leaves half of it.
+   */
+  enrol(subject: NewSubject, template: NewTemplate): Promise<{ subjectCreated: boolean }>;
   /** Decrypted, ordered by createdAt then templateId. */
   listTemplates(subjectId: string): Promise<TemplateRecord[]>;
   /** Returns how many were deleted. */
