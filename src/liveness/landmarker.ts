@@ -241,7 +241,7 @@ function toObservations(
   width: number,
   height: number,
 ): FaceObservation[] {
-  return result.faceLandmarks.map((points, i) => {
+  const faces = result.faceLandmarks.map((points, i) => {
     const landmarks = new Float32Array(points.length * 3);
     let minX = Infinity;
     let minY = Infinity;
@@ -267,6 +267,23 @@ function toObservations(
       height,
     };
   });
+  return withoutDuplicates(faces);
+}
+
+function iou(a: Box, b: Box): number {
+  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  if (w <= 0 || h <= 0) return 0;
+  const inter = w * h;
+  return inter / (a.width * a.height + b.width * b.height - inter);
+}
+
+/** The detector occasionally yields two overlapping meshes for one face (seen on group photos);
+ *  a duplicate would read as "several faces", so later meshes overlapping an earlier one go. */
+function withoutDuplicates(faces: FaceObservation[]): FaceObservation[] {
+  const kept: FaceObservation[] = [];
+  for (const f of faces) if (kept.every((k) => iou(k.box, f.box) < 0.5)) kept.push(f);
+  return kept;
 }
 
 export async function createLandmarker(options: LandmarkerOptions = {}): Promise<Landmarker> {

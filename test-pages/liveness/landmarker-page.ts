@@ -51,6 +51,16 @@ async function loadImage(url: string): Promise<HTMLImageElement> {
   return img;
 }
 
+/** The image, or a crop of it on a canvas of the crop's size. */
+async function source(url: string, crop?: readonly number[]): Promise<TexImageSource> {
+  const img = await loadImage(url);
+  if (!crop) return img;
+  const [x, y, w, h] = crop as [number, number, number, number];
+  const canvas = new OffscreenCanvas(w, h);
+  canvas.getContext('2d')!.drawImage(img, x, y, w, h, 0, 0, w, h);
+  return canvas;
+}
+
 let current: Landmarker | null = null;
 
 const api = {
@@ -69,37 +79,30 @@ const api = {
       return { ok: false as const, code: 'untyped', message: String(e) };
     }
   },
-  async detectImage(url: string, crop?: [number, number, number, number]) {
+  async detectImage(url: string, crop?: readonly number[]) {
     if (!current) throw new Error('open() first');
-    const img = await loadImage(url);
-    let source: TexImageSource = img;
-    if (crop) {
-      const [x, y, w, h] = crop;
-      const canvas = new OffscreenCanvas(w, h);
-      canvas.getContext('2d')!.drawImage(img, x, y, w, h, 0, 0, w, h);
-      source = canvas;
-    }
-    return summarise(await current.detectImage(source));
+    return summarise(await current.detectImage(await source(url, crop)));
   },
   /** Raw landmarks of the first face (for geometry checks in tests). */
-  async landmarks(url: string): Promise<number[] | null> {
+  async landmarks(url: string, crop?: readonly number[]): Promise<number[] | null> {
     if (!current) throw new Error('open() first');
-    const faces = await current.detectImage(await loadImage(url));
+    const faces = await current.detectImage(await source(url, crop));
     return faces[0] ? Array.from(faces[0].landmarks) : null;
   },
-  /** VIDEO mode on a 640x480 crop of a still, repeated; returns per-frame ms and face counts. */
-  async video(url: string, frames: number) {
+  /** VIDEO mode: `frames` 640x480 frames of a region of a still, drifting a few pixels per
+   *  frame; returns per-frame milliseconds and face counts. */
+  async video(url: string, frames: number, region?: readonly number[]) {
     if (!current) throw new Error('open() first');
     const img = await loadImage(url);
+    const [rx, ry, rw, rh] = (region ?? [0, 0, img.naturalWidth, img.naturalHeight]) as number[];
     const canvas = new OffscreenCanvas(640, 480);
     const ctx = canvas.getContext('2d')!;
-    const scale = Math.max(640 / img.naturalWidth, 480 / img.naturalHeight);
     const times: number[] = [];
     const counts: number[] = [];
     for (let i = 0; i < frames; i++) {
-      // A slight drift each frame so tracking does real work.
-      const dx = (i % 10) - 5;
-      ctx.drawImage(img, dx, 0, img.naturalWidth * scale, img.naturalHeight * scale);
+      const dx = ((i % 10) - 5) * 2;
+      ctx.fillRect(0, 0, 640, 480);
+      ctx.drawImage(img, rx! + dx, ry!, rw!, rh!, 0, 0, 640, 480);
       const t0 = performance.now();
       const faces = current.detect(canvas, t0);
       times.push(performance.now() - t0);
