@@ -184,7 +184,9 @@ export function submissionRoutes(app: Hono<AppEnv>, d: AppDeps): void {
   });
 
   app.post('/v1/identify', async (c) => {
-    const kRaw = c.req.query('k') ?? '5';
+    const ks = c.req.queries('k') ?? ['5'];
+    // A repeated parameter is ambiguous; reject it rather than guess which one counts.
+    const kRaw = ks.length === 1 ? (ks[0] as string) : '';
     const k = /^\d{1,3}$/.test(kRaw) ? Number(kRaw) : NaN;
     if (!(k >= 1 && k <= 100)) throw new ProtocolError('bad_request', 'k must be 1..100');
     const { payload, now } = await openChecked(c, d, 'identify');

@@ -1,0 +1,114 @@
+// Node entry of the endpoint. `startServer()` is what `npm start` (scripts/start.ts) and the
+// benchmark call; running this file directly starts it from the environment:
+//   FV_PORT (8787), FV_HOST (127.0.0.1), FV_DATA_DIR (./data), FV_STORE, FV_ORIGINS, ...
+// First start generates ./data/server-keys.json, ./data/data-key.json and ./data/operator-key.
+
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { serve } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { createApp } from './app';
+import { configFromEnv, defaultConfig, type ServerConfig } from './config';
+import type { AppEnv } from './context';
+import { ServerKeys } from './keys';
+import { jsonLogger, type Logger } from './logging';
+import { startRetention, type RetentionJob } from './retention';
+import { openStore } from './store/open';
+import type { Store } from './store/types';
+
+export interface StartOptions {
+  port?: number;
+  host?: string;
+  dataDir?: string;
+  env?: Record<string, string | undefined>;
+  logger?: Logger;
+  /** Mount more routes (e.g. the demo's static files) after the API routes. */
+  mount?: (app: Hono<AppEnv>) => void;
+  /** Run the retention job (default true). */
+  retention?: boolean;
+  configOverrides?: Partial<ServerConfig>;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  operatorKeyFile: string | null;
+  store: Store;
+  close(): Promise<void>;
+}
+
+/** The operator key from FV_OPERATOR_KEY, else a key file created once (mode 0600). */
+function operatorKey(
+  env: StartOptions['env'],
+  dataDir: string,
+): { key: string; file: string | null } {
+  if (env?.['FV_OPERATOR_KEY']) return { key: env['FV_OPERATOR_KEY'], file: null };
+  const file = join(dataDir, 'operator-key');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64url') + '\n', { mode: 0o600 });
+  }
+  return { key: readFileSync(file, 'utf8').trim(), file };
+}
+
+export async function startServer(o: StartOptions = {}): Promise<RunningServer> {
+  const env = o.env ?? process.env;
+  const port = o.port ?? Number(env['FV_PORT'] ?? 8787);
+  const host = o.host ?? env['FV_HOST'] ?? '127.0.0.1';
+  const dataDir = o.dataDir ?? env['FV_DATA_DIR'] ?? './data';
+  const logger = o.logger ?? jsonLogger();
+  const op = operatorKey(env, dataDir);
+  const sameOrigin = [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
+  const base = defaultConfig({
+    operatorKey: op.key,
+    origins: [...new Set([...defaultConfig().origins, ...sameOrigin])],
+  });
+  const config = { ...configFromEnv(env, base), ...o.configOverrides };
+  const url = env['FV_STORE'] ?? `sqlite:${join(dataDir, 'face-verify.db')}`;
+  const store = await openStore({ url, dataDir, env });
+  const keys = await ServerKeys.open(join(dataDir, 'server-keys.json'), Date.now());
+  const app = createApp({ store, keys, config, logger });
+  o.mount?.(app);
+  let retention: RetentionJob | null = null;
+  if (o.retention ?? true) {
+    retention = startRetention({
+      store,
+      onRun: (counts) => logger.log('info', 'retention', { ...counts }),
+      onError: (e) => logger.log('error', 'retention_failed', { name: (e as Error).name }),
+    });
+  }
+  const server = serve({ fetch: app.fetch, port, hostname: host });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const actual = (server.address() as AddressInfo).port;
+  const url = `http://${host}:${actual}`;
+  logger.log('info', 'listening', { url, store: store.kind, origins: config.origins.length });
+  return {
+    url,
+    port: actual,
+    operatorKeyFile: op.file,
+    store,
+    async close() {
+      await retention?.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.close();
+    },
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const running = await startServer();
+  const stop = () => {
+    running.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
