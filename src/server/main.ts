@@ -67,8 +67,8 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     origins: [...new Set([...defaultConfig().origins, ...sameOrigin])],
   });
   const config = { ...configFromEnv(env, base), ...o.configOverrides };
-  const url = env['FV_STORE'] ?? `sqlite:${join(dataDir, 'face-verify.db')}`;
-  const store = await openStore({ url, dataDir, env });
+  const storeUrl = env['FV_STORE'] ?? `sqlite:${join(dataDir, 'face-verify.db')}`;
+  const store = await openStore({ url: storeUrl, dataDir, env });
   const keys = await ServerKeys.open(join(dataDir, 'server-keys.json'), Date.now());
   const app = createApp({ store, keys, config, logger });
   o.mount?.(app);
