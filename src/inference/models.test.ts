@@ -5,6 +5,24 @@ import { parseManifest } from './models';
 const sha = (c: string) => c.repeat(64);
 
 describe('parseManifest', () => {
+  it('reads the build-models manifest (schema 1) with per-file ids and paths', () => {
+    const m = parseManifest({
+      schema: 1,
+      files: [
+        {
+          name: 'fr_feature.onnx',
+          path: 'models/fr_feature.onnx',
+          id: 'fr_feature@0.0.1:abc',
+          sha256: sha('a'),
+        },
+        { name: 'fr_liveness.onnx', path: 'models/fr_liveness.onnx', sha256: sha('b') },
+        { name: 'ort-wasm-simd-threaded.wasm', path: 'runtime/ort/x.wasm', sha256: sha('c') },
+      ],
+    });
+    expect(m.modelId).toBe('fr_feature@0.0.1:abc');
+    expect(m.entries.get('fr_feature.onnx')?.path).toBe('models/fr_feature.onnx');
+  });
+
   it('reads an array of entries and the declared modelId', () => {
     const m = parseManifest({
       modelId: 'fr-1',

@@ -6,6 +6,8 @@ export const ANTISPOOF_MODEL = 'fr_liveness.onnx';
 
 export interface ManifestEntry {
   file: string;
+  /** Relative to the asset base. */
+  path: string;
   sha256: string;
 }
 
@@ -19,9 +21,10 @@ const isObject = (v: unknown): v is Json =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * Accepts `{ modelId?, models|files: [{ file|name, sha256 }] }` or `{ models|files: { name: {
- * sha256 } } }`. The embedding model's id defines template compatibility, so a manifest without
- * `modelId` yields one derived from the embedding model's hash.
+ * Reads the manifest of scripts/build-models.ts (`{ schema: 1, files: [{ name, path, id, sha256
+ * }] }`, see src/models/manifest.ts) and tolerates `file` for `name` and an object keyed by name.
+ * The embedding model's id defines template compatibility; without one it is derived from the
+ * embedding model's hash.
  */
 export function parseManifest(value: unknown): ParsedManifest {
   if (!isObject(value))
@@ -35,20 +38,21 @@ export function parseManifest(value: unknown): ParsedManifest {
   }
   const entries = new Map<string, ManifestEntry>();
   for (const entry of raw) {
-    const path = entry['file'] ?? entry['name'] ?? entry['path'];
+    const name = entry['name'] ?? entry['file'] ?? entry['path'];
     const sha = entry['sha256'];
-    if (typeof path !== 'string' || typeof sha !== 'string' || !/^[0-9a-f]{64}$/i.test(sha))
+    if (typeof name !== 'string' || typeof sha !== 'string' || !/^[0-9a-f]{64}$/i.test(sha))
       continue;
-    const file = path.split('/').pop()!;
-    entries.set(file, { file, sha256: sha.toLowerCase() });
+    const file = name.split('/').pop()!;
+    const path = typeof entry['path'] === 'string' ? entry['path'] : `models/${file}`;
+    entries.set(file, { file, path, sha256: sha.toLowerCase() });
   }
   for (const name of [EMBED_MODEL, ANTISPOOF_MODEL]) {
     if (!entries.has(name))
       throw new InferenceError('manifest-invalid', `manifest has no sha256 for ${name}`);
   }
   const declared = value['modelId'];
-  const embedEntry = raw.find((e) => String(e['file'] ?? e['name'] ?? '').endsWith(EMBED_MODEL));
-  const entryId = embedEntry?.['modelId'] ?? embedEntry?.['id'];
+  const embedEntry = raw.find((e) => String(e['name'] ?? e['file'] ?? '').endsWith(EMBED_MODEL));
+  const entryId = embedEntry?.['id'] ?? embedEntry?.['modelId'];
   const modelId =
     typeof declared === 'string' && declared
       ? declared
@@ -95,7 +99,7 @@ export function toHex(bytes: ArrayBuffer): string {
 
 /** Fetches a model and returns its bytes only if they hash to the manifest's value. */
 export async function loadModel(assetBase: string, entry: ManifestEntry): Promise<Uint8Array> {
-  const response = await fetchOk(new URL(`models/${entry.file}`, assetBase).href, entry.file);
+  const response = await fetchOk(new URL(entry.path, assetBase).href, entry.file);
   const bytes = await response.arrayBuffer();
   const digest = toHex(await crypto.subtle.digest('SHA-256', bytes));
   if (digest !== entry.sha256) {
