@@ -121,6 +121,14 @@ test.describe('landmarker on sample photos', () => {
     );
     expect(lm).not.toBeNull();
     const pt = (i: number) => ({ x: lm![3 * i]!, y: lm![3 * i + 1]!, z: lm![3 * i + 2]! });
+    // Refined eye outputs land on the right eyes: image-left eye corners (33, 133), the nose
+    // bridge (168, mesh only), image-right eye corners (362, 263), in that order from the left.
+    const xs = [33, 133, 168, 362, 263].map((i) => pt(i).x);
+    expect([...xs].sort((a, b) => a - b)).toEqual(xs);
+    // Refined lips: corners 61 and 291 either side of the lip centre, upper (0) above lower (17).
+    expect(pt(61).x).toBeLessThan(pt(0).x);
+    expect(pt(0).x).toBeLessThan(pt(291).x);
+    expect(pt(0).y).toBeLessThan(pt(17).y);
     const contours = {
       468: [33, 7, 163, 144, 145, 153, 154, 155, 133, 246, 161, 160, 159, 158, 157, 173],
       473: [263, 249, 390, 373, 374, 380, 381, 382, 362, 466, 388, 387, 386, 385, 384, 398],
