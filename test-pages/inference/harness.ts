@@ -1,8 +1,8 @@
 // Browser-side harness for src/inference/*.pw.ts and bench/*.ts: loads real photos, finds
 // 5 points with the MediaPipe landmarker, runs the inference worker. Scores and embeddings
 // go back to the Node side only as numbers; nothing is logged.
-import { FaceLandmarker, FilesetResolver } from '@mediapipe/tasks-vision';
 import { fivePoints } from '../../src/liveness/fivepoints';
+import { createLandmarker, type Landmarker } from '../../src/liveness/landmarker';
 import {
   createInference,
   InferenceError,
@@ -36,7 +36,7 @@ export interface FaceResult {
 }
 
 let inference: Inference | null = null;
-let landmarker: FaceLandmarker | null = null;
+let landmarker: Landmarker | null = null;
 const images = new Map<string, Promise<ImageBitmap>>();
 
 const params = new URLSearchParams(location.search);
@@ -71,20 +71,6 @@ function render(source: ImageBitmap, view: View): OffscreenCanvas {
   return canvas;
 }
 
-function boxOf(landmarks: Float32Array): Box {
-  let x0 = Infinity;
-  let y0 = Infinity;
-  let x1 = -Infinity;
-  let y1 = -Infinity;
-  for (let i = 0; i < landmarks.length; i += 3) {
-    x0 = Math.min(x0, landmarks[i]!);
-    x1 = Math.max(x1, landmarks[i]!);
-    y0 = Math.min(y0, landmarks[i + 1]!);
-    y1 = Math.max(y1, landmarks[i + 1]!);
-  }
-  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
-}
-
 async function init(options: { backend?: BackendPreference; assetBase?: string } = {}) {
   inference?.dispose();
   inference = null;
@@ -92,20 +78,8 @@ async function init(options: { backend?: BackendPreference; assetBase?: string }
   const t0 = performance.now();
   inference = await createInference({ assetBase, backend: options.backend ?? 'auto' });
   const inferenceMs = performance.now() - t0;
-  if (!landmarker) {
-    const fileset = await FilesetResolver.forVisionTasks(
-      new URL('runtime/mediapipe', new URL(assetBase, location.href)).href,
-    );
-    landmarker = await FaceLandmarker.createFromOptions(fileset, {
-      baseOptions: {
-        modelAssetPath: new URL('models/face_landmarker.task', new URL(assetBase, location.href))
-          .href,
-        delegate: 'CPU',
-      },
-      runningMode: 'IMAGE',
-      numFaces: 8,
-    });
-  }
+  // Views set their own resolution, so the landmarker must not shrink them further.
+  landmarker ??= await createLandmarker({ assetBase, numFaces: 8, maxSize: 4096 });
   return {
     backend: inference.backend,
     threads: inference.threads,
@@ -124,15 +98,9 @@ async function detect(url: string, view: View = {}, pick: Pick = 'largest') {
   if (!landmarker) throw new Error('init first');
   const canvas = render(await image(url), view);
   const t0 = performance.now();
-  const result = landmarker.detect(canvas);
+  const observations = await landmarker.detectImage(canvas);
   const landmarkMs = performance.now() - t0;
-  const faces = result.faceLandmarks.map((lm) => {
-    const flat = new Float32Array(lm.length * 3);
-    lm.forEach((p, i) =>
-      flat.set([p.x * canvas.width, p.y * canvas.height, p.z * canvas.width], i * 3),
-    );
-    return { points: fivePoints(flat), box: boxOf(flat) };
-  });
+  const faces = observations.map((o) => ({ points: fivePoints(o.landmarks), box: o.box }));
   const area = (b: Box) => b.width * b.height;
   const offCentre = (b: Box) =>
     Math.hypot(b.x + b.width / 2 - canvas.width / 2, b.y + b.height / 2 - canvas.height / 2);
