@@ -236,6 +236,16 @@ class Downscaler {
   }
 }
 
+function blankFrame(): OffscreenCanvas {
+  const canvas = new OffscreenCanvas(64, 64);
+  const ctx = canvas.getContext('2d');
+  if (ctx) {
+    ctx.fillStyle = '#808080';
+    ctx.fillRect(0, 0, 64, 64);
+  }
+  return canvas;
+}
+
 function toObservations(
   result: FaceLandmarkerResult,
   width: number,
@@ -318,9 +328,21 @@ export async function createLandmarker(options: LandmarkerOptions = {}): Promise
     );
 
   const video = await start('VIDEO');
+  // The first frame pays for the inference engines' lazy set-up (up to ~1 s on a busy 2-core
+  // CPU); a blank frame now moves that cost out of the first camera frame.
+  let lastTimestamp = 0;
+  try {
+    video.detectForVideo(blankFrame(), lastTimestamp);
+  } catch (e) {
+    video.close();
+    throw classifyStartError(e);
+  }
+  if (signal?.aborted) {
+    video.close();
+    aborted(signal);
+  }
   let still: Promise<FaceLandmarker> | null = null;
   let closed = false;
-  let lastTimestamp = -Infinity;
   const videoFrames = new Downscaler(maxSize);
   const stills = new Downscaler(maxSize);
 
