@@ -24,6 +24,7 @@ import {
   type ConsentRecord,
   type ConsumeResult,
   type DeleteSubjectResult,
+  type EnrolResult,
   type IdentifyMatch,
   type NewConsent,
   type NewSession,
@@ -233,7 +234,11 @@ export class PostgresStore implements Store {
     this.cache.applied(t.modelId, gen, (ix) => ix.add(t.templateId, t.subjectId, t.vector));
   }
 
-  async enrol(subject: NewSubject, template: NewTemplate): Promise<{ subjectCreated: boolean }> {
+  async enrol(
+    subject: NewSubject,
+    template: NewTemplate,
+    opts: { replace?: boolean } = {},
+  ): Promise<EnrolResult> {
     const s = check.newSubject(subject);
     const t = check.newTemplate(template);
     if (s.subjectId !== t.subjectId) {
@@ -250,13 +255,23 @@ export class PostgresStore implements Store {
           s.createdAt,
         ],
       );
+      // The subject row is locked FOR SHARE inside insertTemplateTx; removing first is safe
+      // because the whole transaction rolls back if the insert fails.
+      const removed = opts.replace === true ? await this.removeTemplatesTx(c, s.subjectId) : [];
       return {
         subjectCreated: (ins.rowCount ?? 0) > 0,
+        removed,
         gen: await this.insertTemplateTx(c, t, sealed),
       };
     });
+    for (const [modelId, gen] of out.removed) {
+      this.cache.applied(modelId, gen, (ix) => ix.removeSubject(s.subjectId));
+    }
     this.cache.applied(t.modelId, out.gen, (ix) => ix.add(t.templateId, t.subjectId, t.vector));
-    return { subjectCreated: out.subjectCreated };
+    return {
+      subjectCreated: out.subjectCreated,
+      templatesReplaced: out.removed.reduce((n, [, , c]) => n + c, 0),
+    };
   }
 
   private async insertTemplateTx(c: Client, t: NewTemplate, sealed: SealedVector): Promise<number> {

@@ -27,6 +27,7 @@ import {
   type ConsentRecord,
   type ConsumeResult,
   type DeleteSubjectResult,
+  type EnrolResult,
   type IdentifyMatch,
   type NewConsent,
   type NewSession,
@@ -240,7 +241,11 @@ export class SqliteStore implements Store {
     this.cache.applied(t.modelId, gen, (ix) => ix.add(t.templateId, t.subjectId, t.vector));
   }
 
-  async enrol(subject: NewSubject, template: NewTemplate): Promise<{ subjectCreated: boolean }> {
+  async enrol(
+    subject: NewSubject,
+    template: NewTemplate,
+    opts: { replace?: boolean } = {},
+  ): Promise<EnrolResult> {
     const s = check.newSubject(subject);
     const t = check.newTemplate(template);
     if (s.subjectId !== t.subjectId) {
@@ -259,10 +264,18 @@ export class SqliteStore implements Store {
             s.devicePublicKey === null ? null : Buffer.from(s.devicePublicKey),
             s.createdAt,
           ).changes > 0;
-      return { subjectCreated, gen: this.insertTemplateTx(t, sealed) };
+      const removed = opts.replace === true ? this.removeTemplatesTx(s.subjectId) : [];
+      return { subjectCreated, removed, gen: this.insertTemplateTx(t, sealed) };
     })();
+    for (const [modelId, gen] of out.removed) {
+      this.cache.applied(modelId, gen, (ix) => ix.removeSubject(s.subjectId));
+    }
+    if (out.removed.length > 0) this.scrubWal();
     this.cache.applied(t.modelId, out.gen, (ix) => ix.add(t.templateId, t.subjectId, t.vector));
-    return { subjectCreated: out.subjectCreated };
+    return {
+      subjectCreated: out.subjectCreated,
+      templatesReplaced: out.removed.reduce((n, [, , c]) => n + c, 0),
+    };
   }
 
   private insertTemplateTx(t: NewTemplate, sealed: SealedVector): number {

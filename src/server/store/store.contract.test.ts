@@ -200,13 +200,28 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
         vector: vec(11),
         createdAt: T0,
       };
-      expect(await store.enrol(subject, t)).toEqual({ subjectCreated: true });
+      expect(await store.enrol(subject, t)).toEqual({ subjectCreated: true, templatesReplaced: 0 });
       expect(await store.enrol(subject, { ...t, templateId: 'e1-b', vector: vec(12) })).toEqual({
         subjectCreated: false,
+        templatesReplaced: 0,
       });
       expect((await store.listTemplates('e1')).map((x) => x.templateId)).toEqual(['e1-a', 'e1-b']);
       expect((await store.identify(vec(12), 'm1', 1))[0]?.templateId).toBe('e1-b');
 
+      // Re-enrolment replaces both old templates atomically; the index follows.
+      const c = { ...t, templateId: 'e1-c', modelId: 'm2', vector: vec(13) };
+      expect(await store.enrol(subject, c, { replace: true })).toEqual({
+        subjectCreated: false,
+        templatesReplaced: 2,
+      });
+      expect((await store.listTemplates('e1')).map((x) => x.templateId)).toEqual(['e1-c']);
+      expect(await store.identify(vec(12), 'm1', 3)).toEqual([]);
+      expect((await store.identify(vec(13), 'm2', 3)).map((h) => h.templateId)).toEqual(['e1-c']);
+
+      await store.enrol(
+        { ...subject, subjectId: 'e3' },
+        { ...t, templateId: 'e3-a', subjectId: 'e3', vector: vec(14) },
+      );
       const before = await store.snapshot();
       const fresh = { ...subject, subjectId: 'e2' };
       const bad = new Float32Array(VECTOR_LENGTH).fill(Number.NaN);
@@ -215,10 +230,24 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
         'invalid_input',
       );
       // A duplicate template id rolls back the new subject too.
-      await expectStoreError(store.enrol(fresh, { ...t, subjectId: 'e2' }), 'conflict');
+      await expectStoreError(
+        store.enrol(fresh, { ...t, templateId: 'e3-a', subjectId: 'e2' }),
+        'conflict',
+      );
+      // A failed re-enrolment keeps the old template.
+      await expectStoreError(
+        store.enrol(subject, { ...c, vector: bad }, { replace: true }),
+        'invalid_input',
+      );
+      await expectStoreError(
+        store.enrol(subject, { ...c, templateId: 'e3-a' }, { replace: true }),
+        'conflict',
+      );
       await expectStoreError(store.enrol(fresh, { ...t, templateId: 'e2-a' }), 'invalid_input');
       expect(await store.snapshot()).toEqual(before);
       expect(await store.getSubject('e2')).toBeNull();
+      expect((await store.listTemplates('e1')).map((x) => x.templateId)).toEqual(['e1-c']);
+      expect((await store.identify(vec(13), 'm2', 3)).map((h) => h.templateId)).toEqual(['e1-c']);
     });
 
     it('rejects bad identify arguments', async () => {

@@ -49,6 +49,12 @@ export interface NewTemplate {
 
 export type TemplateRecord = NewTemplate;
 
+export interface EnrolResult {
+  subjectCreated: boolean;
+  /** Previous templates deleted by `replace: true`. */
+  templatesReplaced: number;
+}
+
 export interface IdentifyMatch {
   subjectId: string;
   templateId: string;
@@ -198,8 +204,14 @@ export interface Store {
   /**
    * Enrolment in one transaction: creates the subject if it does not exist yet (an existing
    * subject is left as it is) and adds the template, so a crash never leaves half of it.
+   * `replace: true` (re-enrolment, correction, new model) deletes the subject's previous
+   * templates in the same transaction.
    */
-  enrol(subject: NewSubject, template: NewTemplate): Promise<{ subjectCreated: boolean }>;
+  enrol(
+    subject: NewSubject,
+    template: NewTemplate,
+    opts?: { replace?: boolean },
+  ): Promise<EnrolResult>;
   /** Decrypted, ordered by createdAt then templateId. */
   listTemplates(subjectId: string): Promise<TemplateRecord[]>;
   /** Returns how many were deleted. */
