@@ -28,7 +28,9 @@ function run(runner: ChallengeRunner, samples: ChallengeSample[]): RunnerState[]
 }
 
 function detect(kind: ChallengeKind, samples: ChallengeSample[], timeoutMs = 4000): DetectorState {
-  const base: Baseline = { eye: samples[0]!.eye, mouth: samples[0]!.mouth, yaw: 0, pitch: 0 };
+  const s0 = samples[0]!;
+  const base: Baseline = { eye: s0.eye, mouth: s0.mouth, yaw: 0, pitch: 0 };
+  if (s0.aspect !== undefined) base.aspect = s0.aspect;
   const d = new ChallengeDetector(kind, base, samples[0]!.t, { timeoutMs });
   let st: DetectorState = d.state;
   for (const s of samples) st = d.push(s);
@@ -64,6 +66,16 @@ describe('blink', () => {
   it('ignores a shallow squint', () => {
     const squint: Script = (t) => ({ eye: 1 - 0.3 * pulse(t, 500, 300) });
     expect(detect('blink', scriptedSamples(squint, 1500), 1400).status).toBe('timeout');
+  });
+
+  it('does not mistake a tilted print (vertical foreshortening) for a blink', () => {
+    const tilt: Script = (t) => ({ squashY: 1 - 0.6 * pulse(t, 500, 300) });
+    const samples = scriptedSamples(tilt, 1500);
+    expect(Math.min(...samples.map((s) => s.eye))).toBeLessThan(0.5 * samples[0]!.eye);
+    expect(detect('blink', samples, 1400).status).toBe('timeout');
+    // Without the aspect signal the same series would pass as a blink.
+    const bare = samples.map(({ aspect: _a, ...rest }) => rest);
+    expect(detect('blink', bare, 1400).status).toBe('passed');
   });
 
   it('adapts to a person with narrow eyes', () => {

@@ -17,6 +17,8 @@ export interface Baseline {
   mouth: number;
   yaw: number;
   pitch: number;
+  /** Neutral face aspect; with it, blinks are measured net of foreshortening. */
+  aspect?: number;
 }
 
 /**
@@ -124,6 +126,20 @@ export function checkSample(s: ChallengeSample): void {
   if (s.eye < 0 || s.mouth < 0) {
     throw new LivenessInputError('bad-sample', 'eye and mouth openness cannot be negative');
   }
+  if (s.aspect !== undefined && !(Number.isFinite(s.aspect) && s.aspect > 0)) {
+    throw new LivenessInputError('bad-sample', 'aspect, when given, must be a finite number > 0');
+  }
+}
+
+/**
+ * Eye openness relative to neutral. Divided by the relative face aspect when both are known:
+ * a nod or a tilted print shortens eyelid gaps and the face's vertical extent alike, a blink
+ * only the eyelids.
+ */
+function eyeRatio(s: ChallengeSample, b: Baseline): number {
+  const r = s.eye / b.eye;
+  if (s.aspect === undefined || b.aspect === undefined || !(b.aspect > 0)) return r;
+  return r / (s.aspect / b.aspect);
 }
 
 const clamp01 = (v: number): number => Math.min(1, Math.max(0, v));
@@ -177,7 +193,7 @@ export class ActionRecogniser {
       this.closedAt === null &&
       this.turnDir === 0 &&
       this.mouthStart === null &&
-      s.eye >= this.o.blinkOpenRatio * this.baseline.eye &&
+      eyeRatio(s, this.baseline) >= this.o.blinkOpenRatio &&
       Math.abs(s.yaw - this.baseline.yaw) < this.o.turnReleaseDeg &&
       s.mouth - this.baseline.mouth < this.o.mouthReleaseDelta
     );
@@ -198,7 +214,7 @@ export class ActionRecogniser {
     const o = this.o;
 
     // Blink: ratio of current to neutral openness, with hysteresis between close and open.
-    const r = b.eye > 0 ? s.eye / b.eye : 1;
+    const r = eyeRatio(s, b);
     if (this.closedAt === null) {
       if (r >= o.blinkOpenRatio) {
         this.blinkArmed = true;
@@ -391,6 +407,9 @@ function checkBaseline(b: Baseline): void {
     throw new LivenessInputError('bad-sample', 'baseline needs finite eye, mouth, yaw, pitch');
   }
   if (!(b.eye > 0)) throw new LivenessInputError('bad-sample', 'baseline eye openness must be > 0');
+  if (b.aspect !== undefined && !(Number.isFinite(b.aspect) && b.aspect > 0)) {
+    throw new LivenessInputError('bad-sample', 'baseline aspect, when given, must be > 0');
+  }
 }
 
 /** Slow exponential drift of the neutral values towards a neutral sample. */
@@ -399,6 +418,7 @@ function adaptBaseline(b: Baseline, s: ChallengeSample, rate: number): void {
   b.mouth += rate * (s.mouth - b.mouth);
   b.yaw += rate * (s.yaw - b.yaw);
   b.pitch += rate * (s.pitch - b.pitch);
+  if (b.aspect !== undefined && s.aspect !== undefined) b.aspect += rate * (s.aspect - b.aspect);
 }
 
 const median = (v: number[]): number => {
@@ -461,12 +481,15 @@ export class BaselineCalibrator {
     }
     const eye = median(w.map((x) => x.eye));
     if (!(eye > 0)) return null;
-    return {
+    const baseline: Baseline = {
       eye,
       mouth: median(w.map((x) => x.mouth)),
       yaw: median(w.map((x) => x.yaw)),
       pitch: median(w.map((x) => x.pitch)),
     };
+    const aspects = w.map((x) => x.aspect).filter((a): a is number => a !== undefined);
+    if (aspects.length === w.length) baseline.aspect = median(aspects);
+    return baseline;
   }
 }
 

@@ -33,6 +33,8 @@ export const MOUTH = {
 } as const;
 
 export const NOSE_TIP = 1;
+/** Under the nose (subnasale). */
+export const NOSE_BOTTOM = 2;
 /** Between the eyes, on the nasal bridge. */
 export const MID_EYES = 168;
 export const CHIN = 152;

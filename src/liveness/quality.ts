@@ -45,7 +45,7 @@ export interface QualityOptions {
   maxBrightFraction: number;
   /** Too dark when more than this fraction of the face is crushed black. Default 0.3. */
   maxDarkFraction: number;
-  /** Blurred below this Laplacian variance of the face crop (see frames.ts). Default 15. */
+  /** Blurred below this Laplacian variance of the face crop (see frames.ts). Default 25. */
   minSharpness: number;
 }
 
@@ -62,7 +62,7 @@ export const DEFAULT_QUALITY_OPTIONS: Readonly<QualityOptions> = Object.freeze({
   maxLuminance: 210,
   maxBrightFraction: 0.15,
   maxDarkFraction: 0.3,
-  minSharpness: 15,
+  minSharpness: 25,
 });
 
 export interface QualityResult {

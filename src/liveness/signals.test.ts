@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   eyeOpenness,
+  faceAspect,
   headPose,
   headPoseFromLandmarks,
   headPoseFromMatrix,
@@ -100,6 +101,15 @@ describe('headPose', () => {
     const f = syntheticFace({ yaw: 20 });
     expect(headPose(f).yaw).toBeCloseTo(20, 3);
     expect(headPose({ ...f, matrix: null }).yaw).toBeCloseTo(20, 0);
+  });
+});
+
+describe('faceAspect', () => {
+  it('shrinks with vertical foreshortening and ignores the eyelids', () => {
+    const a = faceAspect(syntheticFace().landmarks);
+    expect(a).toBeGreaterThan(0.3);
+    expect(faceAspect(syntheticFace({ squashY: 0.5 }).landmarks)).toBeCloseTo(a / 2, 3);
+    expect(faceAspect(syntheticFace({ eye: 0 }).landmarks)).toBeCloseTo(a, 5);
   });
 });
 

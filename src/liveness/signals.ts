@@ -1,7 +1,15 @@
 // Liveness signals from one face's landmarks: eye openness, mouth opening, head pose.
 // Pure functions; every input is validated because a NaN here would silently pass or fail a
 // challenge later.
-import { CHIN, FOREHEAD, LEFT_EYE, MID_EYES, MOUTH, RIGHT_EYE } from './landmark-indices';
+import {
+  CHIN,
+  FOREHEAD,
+  LEFT_EYE,
+  MID_EYES,
+  MOUTH,
+  NOSE_BOTTOM,
+  RIGHT_EYE,
+} from './landmark-indices';
 import { LivenessInputError, type FaceObservation, type HeadPose } from './types';
 
 /** Landmark sets may come with (478) or without (468) the iris points. */
@@ -79,6 +87,20 @@ export function mouthOpening(landmarks: ArrayLike<number>): number {
   const width = dist2d(landmarks, MOUTH.leftCorner, MOUTH.rightCorner);
   if (width < 1e-6) throw new LivenessInputError('bad-landmarks', 'degenerate mouth (zero width)');
   return dist2d(landmarks, MOUTH.upperInner, MOUTH.lowerInner) / width;
+}
+
+/**
+ * Vertical-to-horizontal aspect of the face in the image: nasal bridge to under the nose,
+ * over the outer-eye-corner distance. Eyelid gaps foreshorten exactly like it when the head
+ * pitches or a printed photo is tilted, so dividing eye openness by it (relative to neutral)
+ * tells a blink from a tilt. ≈ 0.45 frontal.
+ */
+export function faceAspect(landmarks: ArrayLike<number>): number {
+  checkLandmarks(landmarks);
+  const width = dist2d(landmarks, LEFT_EYE.outer, RIGHT_EYE.outer);
+  if (width < 1e-6)
+    throw new LivenessInputError('bad-landmarks', 'degenerate face (eyes coincide)');
+  return dist2d(landmarks, MID_EYES, NOSE_BOTTOM) / width;
 }
 
 const DEG = 180 / Math.PI;
@@ -182,6 +204,8 @@ export interface SignalSample {
   mouth: number;
   yaw: number;
   pitch: number;
+  /** Face aspect (`faceAspect`); when present the blink detector discounts foreshortening. */
+  aspect?: number;
 }
 
 /** All signals of one observation, ready for a challenge detector. */
@@ -196,5 +220,6 @@ export function sampleFace(
     mouth: mouthOpening(face.landmarks),
     yaw: pose.yaw,
     pitch: pose.pitch,
+    aspect: faceAspect(face.landmarks),
   };
 }

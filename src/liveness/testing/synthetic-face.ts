@@ -9,6 +9,7 @@ import {
   LEFT_EYE,
   MID_EYES,
   MOUTH,
+  NOSE_BOTTOM,
   NOSE_TIP,
   RIGHT_CHEEK_EDGE,
   RIGHT_EYE,
@@ -34,6 +35,9 @@ export interface SyntheticFaceParams {
   cy?: number;
   width?: number;
   height?: number;
+  /** Squash the projected face vertically about its pivot (a printed photo tilted away from
+   * the camera: everything foreshortens, nothing moves in 3-D). Default 1. */
+  squashY?: number;
   /** Include a transformation matrix (default true). */
   withMatrix?: boolean;
 }
@@ -79,6 +83,7 @@ function neutralFace(eye: number, mouthGap: number): V3[] {
     }
   }
   set(NOSE_TIP, [0, 35, -25]);
+  set(NOSE_BOTTOM, [0, 42, -12]);
   set(MID_EYES, [0, 0, -8]);
   set(FOREHEAD, [0, -55, 2]);
   const jaw = mouthGap * 0.6;
@@ -143,7 +148,7 @@ export function syntheticFace(p: SyntheticFaceParams = {}): FaceObservation {
     const v: V3 = [x - pivot[0], -(y - pivot[1]), -(z - pivot[2])];
     const w = R.map((row) => row[0]! * v[0] + row[1]! * v[1] + row[2]! * v[2]) as V3;
     const px = cx + scale * w[0];
-    const py = cy - scale * w[1];
+    const py = cy - scale * w[1] * (p.squashY ?? 1);
     landmarks[3 * i] = px;
     landmarks[3 * i + 1] = py;
     landmarks[3 * i + 2] = -scale * w[2];
