@@ -139,10 +139,6 @@ export class FlowController implements ReactiveController {
       if (config.mode !== 'identify' && !config.subject) {
         throw new FlowEffectError('misconfigured', `subject is required for ${config.mode}`);
       }
-      await camera.open(signal);
-      if (!this.current(run)) return;
-      this.dispatch({ type: 'camera-opened' });
-      this.dispatch({ type: 'progress', progress: { phase: 'models', value: null } });
       const api = this.api();
       const request: CaptureRequest = {
         mode: config.mode,
@@ -150,11 +146,19 @@ export class FlowController implements ReactiveController {
         challengeCount: config.challengeCount,
         deviceBinding: config.deviceBinding,
       };
-      const [engine, session] = await Promise.all([
-        this.loadEngine(),
-        api.createSession(request, signal),
-        camera.ready(signal),
-      ]);
+      // Models load while the endpoint is asked for a session; the camera opens only once the
+      // endpoint agreed (a locked, unknown or unreachable subject never turns the camera on).
+      const engineLoad = this.loadEngine();
+      engineLoad.catch(() => undefined);
+      const session = await api.createSession(request, signal);
+      if (!this.current(run)) return;
+      await camera.open(signal);
+      if (!this.current(run)) return;
+      this.dispatch({ type: 'camera-opened' });
+      if (!this.state.progress) {
+        this.dispatch({ type: 'progress', progress: { phase: 'models', value: null } });
+      }
+      const [engine] = await Promise.all([engineLoad, camera.ready(signal)]);
       if (!this.current(run)) return;
       if (!session.modelIds.includes(engine.info.modelId)) {
         throw new FlowEffectError(

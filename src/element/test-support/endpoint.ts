@@ -1,0 +1,84 @@
+// Test support for the element's browser specs (Node side, not shipped): the real endpoint app
+// over a real SQLite store in a temp dir, on a loopback port, allowing the test page's origin.
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import { createApp } from '../../server/app';
+import { defaultConfig, type ServerConfig } from '../../server/config';
+import { ServerKeys } from '../../server/keys';
+import { DataKeyring } from '../../server/store/at-rest';
+import { SqliteStore } from '../../server/store/sqlite';
+
+export interface TestEndpoint {
+  url: string;
+  store: SqliteStore;
+  /** Requests seen (method, path, body size): lets tests assert what was and wasn't sent. */
+  requests: { method: string; path: string; bytes: number }[];
+  setDown(down: boolean): void;
+  close(): Promise<void>;
+}
+
+export async function startEndpoint(
+  origins: string[],
+  overrides: Partial<ServerConfig> = {},
+): Promise<TestEndpoint> {
+  const dir = mkdtempSync(join(tmpdir(), 'fv-element-'));
+  const store = new SqliteStore({
+    path: join(dir, 'fv.db'),
+    keyring: DataKeyring.generate(),
+    synchronous: 'normal',
+  });
+  await store.migrate();
+  const keys = await ServerKeys.open(null, Date.now());
+  const config = defaultConfig({
+    origins,
+    modelIds: [embeddingModelId()],
+    rateLimit: { perSecond: 1e6, burst: 1e6 },
+    ...overrides,
+  });
+  const app = createApp({ store, keys, config });
+  const requests: TestEndpoint['requests'] = [];
+  let down = false;
+  const server = serve({
+    port: 0,
+    hostname: '127.0.0.1',
+    fetch: async (req, env) => {
+      const body = req.method === 'POST' ? await req.clone().arrayBuffer() : new ArrayBuffer(0);
+      requests.push({
+        method: req.method,
+        path: new URL(req.url).pathname,
+        bytes: body.byteLength,
+      });
+      if (down) return new Response('down', { status: 503 });
+      return app.fetch(req, env);
+    },
+  });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    store,
+    requests,
+    setDown: (d) => {
+      down = d;
+    },
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The embedding model id the browser engine reports: the manifest's fr_feature entry. */
+export function embeddingModelId(): string {
+  const manifest = JSON.parse(readFileSync('public/models/manifest.json', 'utf8')) as {
+    files: { name: string; id: string }[];
+  };
+  const entry = manifest.files.find((f) => f.name === 'fr_feature.onnx');
+  if (!entry) throw new Error('public/models/manifest.json has no fr_feature.onnx entry');
+  return entry.id;
+}
