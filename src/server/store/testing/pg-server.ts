@@ -1,7 +1,8 @@
 // Starts a real, throw-away PostgreSQL server for tests: initdb into a temporary directory,
 // postgres listening only on a unix socket inside that directory (no TCP port to collide
 // on), trust auth, fsync off. PostgreSQL refuses to run as root, so under uid 0 the server
-// runs as an unprivileged user (`postgres` if it exists, else `nobody`) via setpriv.
+// runs as an unprivileged user (FV_TEST_PG_USER, else `postgres` if it exists, else `nobody`)
+// via setpriv.
 // Any failure throws with the server's own output so a broken CI setup is loud, not skipped.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -42,14 +43,17 @@ function findBin(): string {
 /** uid/gid to run as, or null when we are not root. */
 function unprivilegedUser(): { uid: number; gid: number; name: string } | null {
   if (process.getuid?.() !== 0) return null;
-  for (const name of ['postgres', 'nobody']) {
+  const preferred = process.env.FV_TEST_PG_USER;
+  for (const name of preferred ? [preferred] : ['postgres', 'nobody']) {
     const r = spawnSync('id', ['-u', name], { encoding: 'utf8' });
     const g = spawnSync('id', ['-g', name], { encoding: 'utf8' });
     if (r.status === 0 && g.status === 0) {
       return { uid: Number(r.stdout.trim()), gid: Number(g.stdout.trim()), name };
     }
   }
-  throw new Error('running as root and neither a "postgres" nor a "nobody" user exists');
+  throw new Error(
+    `running as root and no unprivileged user to run PostgreSQL as (tried ${preferred ?? 'postgres, nobody'})`,
+  );
 }
 
 function asUser(
