@@ -76,8 +76,11 @@ export async function sealSubmission(o: SealOptions): Promise<SealedEnvelope> {
 
 export interface OpenOptions {
   origin: string;
-  /** Private HPKE key for a key id, or undefined when the id is unknown or expired. */
-  recipientKey: (keyId: string) => CryptoKey | undefined;
+  /**
+   * HPKE key for a key id (a pair saves re-deriving the public key on every open), or undefined
+   * when the id is unknown or expired.
+   */
+  recipientKey: (keyId: string) => CryptoKeyPair | CryptoKey | undefined;
 }
 
 export interface OpenedSubmission {

@@ -75,6 +75,11 @@ export function requireOrigin(c: Ctx, config: ServerConfig): string {
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
+/** SHA-256 of a nonce as stored by the store (node:crypto: synchronous, no thread-pool hop). */
+export function nonceHash(nonce: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(nonce).digest());
+}
+
 /** True when the request carries the operator key (compared as digests, in constant time). */
 export function isOperator(c: Ctx, config: ServerConfig): boolean {
   const auth = c.req.header('authorization');

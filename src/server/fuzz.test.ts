@@ -203,7 +203,8 @@ describe('fuzz: malformed requests across all routes', () => {
           headers: json,
           body: JSON.stringify({ ...env, [field]: r.pick(WEIRD_VALUES) }),
         };
-      case 2: { // a field missing
+      case 2: {
+        // a field missing
         const copy: Record<string, unknown> = { ...env };
         delete copy[field];
         return { method: 'POST', path: submitPath, headers: json, body: JSON.stringify(copy) };
@@ -215,7 +216,8 @@ describe('fuzz: malformed requests across all routes', () => {
           headers: json,
           body: JSON.stringify({ ...env, extra: 1, __proto__x: 2 }),
         };
-      case 4: { // truncated / corrupted JSON
+      case 4: {
+        // truncated / corrupted JSON
         const text = JSON.stringify(env);
         return {
           method: 'POST',
@@ -290,7 +292,8 @@ describe('fuzz: malformed requests across all routes', () => {
             ]),
           ),
         };
-      case 11: { // malformed consent records
+      case 11: {
+        // malformed consent records
         const good = {
           subjectId: 'alice',
           policyVersion: 'sha256-x',
@@ -322,7 +325,8 @@ describe('fuzz: malformed requests across all routes', () => {
           bad.policyVersion = r.pick(['', ' ', 'x'.repeat(300), '<script>']);
         return { method: 'POST', path: '/v1/consents', headers: json, body: JSON.stringify(bad) };
       }
-      case 12: { // operator routes without (or with a wrong) key
+      case 12: {
+        // operator routes without (or with a wrong) key
         const route = r.pick([
           ['GET', '/v1/subjects'],
           ['POST', '/v1/subjects'],
@@ -346,7 +350,8 @@ describe('fuzz: malformed requests across all routes', () => {
               : JSON.stringify({ subjectId: 'zed', until: h.clock.now + 1e6 }),
         };
       }
-      case 13: { // operator routes with the key but bad parameters
+      case 13: {
+        // operator routes with the key but bad parameters
         const route = r.pick([
           ['GET', `/v1/subjects?limit=${r.pick(['0', '-1', '1001', 'abc', '1e3', ''])}`],
           ['GET', `/v1/subjects?after=%00`],
@@ -373,7 +378,8 @@ describe('fuzz: malformed requests across all routes', () => {
           ...(route[0] === 'GET' || route[0] === 'DELETE' ? {} : { body: JSON.stringify(body) }),
         };
       }
-      case 14: { // rights routes with broken proofs
+      case 14: {
+        // rights routes with broken proofs
         const action = r.pick(['export', 'withdraw', 'delete']);
         const proof = {
           sessionId: r.pick([...sessionIds, 'nope']),
@@ -410,7 +416,8 @@ describe('fuzz: malformed requests across all routes', () => {
           path: r.pick(['/v1/verify', '/v1/enroll', '/v1/sessions', '/v1/consents']),
           headers: json,
         };
-      case 17: { // random bytes as a body
+      case 17: {
+        // random bytes as a body
         const n = r.int(3000);
         let s = '';
         for (let i = 0; i < n; i++) s += String.fromCharCode(r.int(256));

@@ -10,6 +10,7 @@ import {
   exportPublicKeyRaw,
   generateHpkeKeyPair,
   importHpkePrivateKey,
+  importHpkePublicKey,
   serializeHpkePrivateKey,
   serializeHpkePublicKey,
 } from '../crypto/keys';
@@ -34,7 +35,7 @@ interface KeyFile {
 interface LiveHpkeKey {
   keyId: string;
   expiresAt: number | null;
-  privateKey: CryptoKey;
+  pair: CryptoKeyPair;
   publicKeyRaw: Uint8Array;
 }
 
@@ -74,7 +75,7 @@ export class ServerKeys {
       hpke.set(k.keyId, {
         keyId: k.keyId,
         expiresAt: k.expiresAt,
-        privateKey: await importHpkePrivateKey(fromBase64Url(k.privateKey)),
+        pair: await importPair(k),
         publicKeyRaw: fromBase64Url(k.publicKey),
       });
     }
@@ -105,11 +106,11 @@ export class ServerKeys {
     return { keyId: k.keyId, publicKeyRaw: k.publicKeyRaw };
   }
 
-  /** Private key for decryption, or undefined for an unknown or expired id. */
-  recipientKey(keyId: string, now: number): CryptoKey | undefined {
+  /** Key pair for decryption, or undefined for an unknown or expired id. */
+  recipientKey(keyId: string, now: number): CryptoKeyPair | undefined {
     const k = this.hpke.get(keyId);
     if (!k || (k.expiresAt !== null && now >= k.expiresAt)) return undefined;
-    return k.privateKey;
+    return k.pair;
   }
 
   /** New current HPKE key; previous keys decrypt for `graceMs` more, expired ones are dropped. */
@@ -129,7 +130,7 @@ export class ServerKeys {
     this.hpke.set(stored.keyId, {
       keyId: stored.keyId,
       expiresAt: null,
-      privateKey: await importHpkePrivateKey(fromBase64Url(stored.privateKey)),
+      pair: await importPair(stored),
       publicKeyRaw: fromBase64Url(stored.publicKey),
     });
     this.save();
@@ -144,6 +145,13 @@ export class ServerKeys {
   signReceipt(bytes: Uint8Array): Promise<Uint8Array> {
     return sign(this.signingKey, bytes);
   }
+}
+
+async function importPair(k: StoredHpkeKey): Promise<CryptoKeyPair> {
+  return {
+    privateKey: await importHpkePrivateKey(fromBase64Url(k.privateKey)),
+    publicKey: await importHpkePublicKey(fromBase64Url(k.publicKey)),
+  };
 }
 
 async function newHpkeKey(now: number): Promise<StoredHpkeKey> {

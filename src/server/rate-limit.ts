@@ -20,8 +20,10 @@ export function tokenBucket(perSecond: number, burst: number, maxClients = 100_0
         b = { tokens: burst, at: now };
         buckets.set(client, b);
       }
-      b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * perSecond);
-      b.at = now;
+      // A clock that steps backwards (NTP) must not drain the bucket.
+      const elapsed = Math.max(0, now - b.at);
+      b.tokens = Math.min(burst, b.tokens + (elapsed / 1000) * perSecond);
+      b.at = Math.max(b.at, now);
       if (b.tokens < 1) return false;
       b.tokens -= 1;
       return true;

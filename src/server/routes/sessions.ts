@@ -2,12 +2,18 @@
 
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { sha256 } from '../../crypto/keys';
 import { toBase64Url } from '../../protocol/encoding';
 import { ProtocolError } from '../../protocol/errors';
 import { CHALLENGE_KINDS, NONCE_BYTES, PURPOSES, type ChallengeKind } from '../../protocol/payload';
 import type { SessionInfo } from '../../protocol/session';
-import { isValidId, readJson, requireOrigin, type AppDeps, type AppEnv } from '../context';
+import {
+  isValidId,
+  nonceHash,
+  readJson,
+  requireOrigin,
+  type AppDeps,
+  type AppEnv,
+} from '../context';
 import { checkSubjectUsable } from './guards';
 
 const body = z.strictObject({
@@ -53,7 +59,7 @@ export function sessionRoutes(app: Hono<AppEnv>, d: AppDeps): void {
     const expiresAt = now + d.config.sessionTtlMs;
     await d.store.createSession({
       sessionId,
-      nonceHash: await sha256(nonce),
+      nonceHash: nonceHash(nonce),
       purpose: req.purpose,
       subjectId: req.subjectId ?? null,
       challenges,

@@ -3,7 +3,7 @@
 
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { importDevicePublicKey, sha256 } from '../../crypto/keys';
+import { importDevicePublicKey } from '../../crypto/keys';
 import { verify } from '../../crypto/sign';
 import type {
   DeregisterResponse,
@@ -16,6 +16,7 @@ import { ProtocolError } from '../../protocol/errors';
 import { rightsSignedBytes, type RightsAction } from '../../protocol/payload';
 import {
   isValidId,
+  nonceHash,
   param,
   readJson,
   requireOperator,
@@ -99,7 +100,7 @@ async function authoriseRight(c: Ctx, d: AppDeps, action: RightsAction, subjectI
   } else if (action !== 'withdraw') {
     throw new ProtocolError('subject_not_found');
   }
-  const consumed = await d.store.consumeSession(session.sessionId, await sha256(nonce), now);
+  const consumed = await d.store.consumeSession(session.sessionId, nonceHash(nonce), now);
   if (consumed.status === 'used') throw new ProtocolError('nonce_used');
   if (consumed.status === 'expired') throw new ProtocolError('session_expired');
   if (consumed.status !== 'ok') throw new ProtocolError('session_mismatch');

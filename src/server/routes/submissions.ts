@@ -3,7 +3,6 @@
 
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { sha256 } from '../../crypto/keys';
 import { openSubmission } from '../../crypto/seal';
 import type { EnrollResponse, IdentifyResponse, VerifyResponse } from '../../protocol/api';
 import { constantTimeEqual, toBase64Url } from '../../protocol/encoding';
@@ -11,7 +10,14 @@ import { ProtocolError } from '../../protocol/errors';
 import { cosine, decide } from '../../protocol/match';
 import { MAX_FACES, PURPOSES, type Purpose, type SubmissionPayload } from '../../protocol/payload';
 import { checkLiveness, checkVector } from '../../protocol/session';
-import { readJson, requireOrigin, type AppDeps, type AppEnv, type Ctx } from '../context';
+import {
+  nonceHash,
+  readJson,
+  requireOrigin,
+  type AppDeps,
+  type AppEnv,
+  type Ctx,
+} from '../context';
 import type { SessionRecord } from '../store/types';
 import { checkConsent, checkSubjectUsable } from './guards';
 
@@ -50,7 +56,7 @@ async function openChecked(c: Ctx, d: AppDeps, purpose: Purpose): Promise<Checke
     recipientKey: (id) => d.keys.recipientKey(id, now),
   });
   // Single use is decided by the store atomically (one conditional UPDATE).
-  const consumed = await d.store.consumeSession(env.sessionId, await sha256(payload.nonce), now);
+  const consumed = await d.store.consumeSession(env.sessionId, nonceHash(payload.nonce), now);
   switch (consumed.status) {
     case 'ok':
       break;
