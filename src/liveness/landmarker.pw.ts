@@ -235,6 +235,15 @@ test.describe('landmarker failures are typed errors', () => {
     expect(await open(page)).toMatchObject({ ok: false, code: 'runtime-missing' });
   });
 
+  test('invalid options are bad-input', async ({ page }) => {
+    await openPage(page, []);
+    expect(await open(page, { numFaces: 0 })).toMatchObject({ ok: false, code: 'bad-input' });
+    expect(await open(page, { maxSize: Number.NaN })).toMatchObject({
+      ok: false,
+      code: 'bad-input',
+    });
+  });
+
   test('an abort signal stops start-up with aborted', async ({ page }) => {
     await openPage(page, []);
     expect(await open(page, { abortAfterMs: 0 })).toMatchObject({ ok: false, code: 'aborted' });

@@ -154,7 +154,7 @@ function withDeadline<T>(
   });
 }
 
-function classifyStartError(e: unknown): LandmarkerError {
+function classifyRuntimeError(e: unknown): LandmarkerError {
   if (e instanceof LandmarkerError) return e;
   const message = String((e as Error)?.message ?? e);
   if (/webgl|opengl|gl context|canvas/i.test(message)) {
@@ -236,6 +236,15 @@ class Downscaler {
   }
 }
 
+/** Runs one inference; a runtime failure (e.g. a lost WebGL context) becomes a typed error. */
+function run(infer: () => FaceLandmarkerResult): FaceLandmarkerResult {
+  try {
+    return infer();
+  } catch (e) {
+    throw classifyRuntimeError(e);
+  }
+}
+
 function blankFrame(): OffscreenCanvas {
   const canvas = new OffscreenCanvas(64, 64);
   const ctx = canvas.getContext('2d');
@@ -299,6 +308,10 @@ function withoutDuplicates(faces: FaceObservation[]): FaceObservation[] {
 export async function createLandmarker(options: LandmarkerOptions = {}): Promise<Landmarker> {
   const { assetBase = '/', signal, numFaces = 3, maxSize = 640, timeoutMs = 30_000 } = options;
   aborted(signal);
+  if (!Number.isInteger(numFaces) || numFaces < 1 || numFaces > 10) {
+    throw new LandmarkerError('bad-input', `numFaces must be an integer 1..10, got ${numFaces}`);
+  }
+  if (!(maxSize >= 64)) throw new LandmarkerError('bad-input', `maxSize must be >= 64`);
   probeWebGl();
 
   let model: Uint8Array;
@@ -310,7 +323,11 @@ export async function createLandmarker(options: LandmarkerOptions = {}): Promise
   }
   const fileset = await resolveFileset(assetBase, signal);
 
-  const start = (runningMode: 'VIDEO' | 'IMAGE'): Promise<FaceLandmarker> =>
+  // The signal only guards loading: the IMAGE graph, started later on demand, ignores it.
+  const start = (
+    runningMode: 'VIDEO' | 'IMAGE',
+    guard: AbortSignal | undefined,
+  ): Promise<FaceLandmarker> =>
     withDeadline(
       FaceLandmarker.createFromOptions(fileset, {
         // tasks-vision may take ownership of the buffer: hand it a copy.
@@ -320,14 +337,14 @@ export async function createLandmarker(options: LandmarkerOptions = {}): Promise
         outputFaceBlendshapes: false,
         outputFacialTransformationMatrixes: true,
       }).catch((e: unknown) => {
-        throw classifyStartError(e);
+        throw classifyRuntimeError(e);
       }),
-      signal,
+      guard,
       timeoutMs,
       (late) => late.close(),
     );
 
-  const video = await start('VIDEO');
+  const video = await start('VIDEO', signal);
   // The first frame pays for the inference engines' lazy set-up (up to ~1 s on a busy 2-core
   // CPU); a blank frame now moves that cost out of the first camera frame.
   let lastTimestamp = 0;
@@ -335,7 +352,7 @@ export async function createLandmarker(options: LandmarkerOptions = {}): Promise
     video.detectForVideo(blankFrame(), lastTimestamp);
   } catch (e) {
     video.close();
-    throw classifyStartError(e);
+    throw classifyRuntimeError(e);
   }
   if (signal?.aborted) {
     video.close();
@@ -359,11 +376,15 @@ export async function createLandmarker(options: LandmarkerOptions = {}): Promise
       const { image, width, height } = videoFrames.prepare(source);
       const ts = timestampMs > lastTimestamp ? timestampMs : lastTimestamp + 1;
       lastTimestamp = ts;
-      return toObservations(video.detectForVideo(image, ts), width, height);
+      return toObservations(
+        run(() => video.detectForVideo(image, ts)),
+        width,
+        height,
+      );
     },
     async detectImage(source) {
       ensureOpen();
-      still ??= start('IMAGE').catch((e: unknown) => {
+      still ??= start('IMAGE', undefined).catch((e: unknown) => {
         still = null; // let a later call try again
         throw e;
       });
@@ -371,7 +392,11 @@ export async function createLandmarker(options: LandmarkerOptions = {}): Promise
       ensureOpen();
       // Prepared after the await so concurrent calls cannot overwrite each other's canvas.
       const { image, width, height } = stills.prepare(source);
-      return toObservations(runner.detect(image), width, height);
+      return toObservations(
+        run(() => runner.detect(image)),
+        width,
+        height,
+      );
     },
     close() {
       if (closed) return;
