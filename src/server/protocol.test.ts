@@ -293,6 +293,22 @@ describe('consent, lockout, suspension, rights', () => {
     expect(await h.store.getSubject('carol')).toBeNull();
   });
 
+  it('re-enrolment replaces templates; another device cannot re-enrol when bound', async () => {
+    const s = await newSession(h.app, 'enroll', 'alice');
+    const env = await device.seal(s, device.payload(s, [unitVector(8)], h.clock.now));
+    const r = await post('/v1/enroll', env);
+    expect(r.status).toBe(201);
+    expect(r.body['replaced']).toBe(true);
+    const templates = await h.store.listTemplates('alice');
+    expect(templates).toHaveLength(1);
+    expect(templates[0]!.templateId).toBe(r.body['templateId']);
+    const stranger = await Device.create();
+    const s2 = await newSession(h.app, 'enroll', 'alice');
+    const env2 = await stranger.seal(s2, stranger.payload(s2, [unitVector(9)], h.clock.now));
+    expect(code(await post('/v1/enroll', env2))).toBe('device_key_mismatch');
+    expect((await h.store.listTemplates('alice'))[0]!.templateId).toBe(r.body['templateId']);
+  });
+
   it('locks a subject after N failed verifications in the window', async () => {
     for (let i = 0; i < h.config.lockout.maxFailures; i++) {
       const { env } = await verifyEnvelope(unitVector(100 + i));

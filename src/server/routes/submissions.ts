@@ -96,7 +96,6 @@ export function submissionRoutes(app: Hono<AppEnv>, d: AppDeps): void {
     const subjectId = payload.subject;
     await checkConsent(d, subjectId);
     const existing = await d.store.getSubject(subjectId);
-    let replaced = false;
     if (existing) {
       if (existing.suspendedUntil !== null && existing.suspendedUntil > now) {
         throw new ProtocolError('subject_suspended');
@@ -108,20 +107,17 @@ export function submissionRoutes(app: Hono<AppEnv>, d: AppDeps): void {
       ) {
         throw new ProtocolError('device_key_mismatch');
       }
-      // Re-enrolment (correction or a new model) replaces the old templates.
-      replaced = (await d.store.deleteTemplates(subjectId)) > 0;
-    } else {
-      await d.store.putSubject({ subjectId, devicePublicKey: deviceKey, createdAt: now });
     }
     const templateId = newId(d);
     const vector = payload.vectors[0] as Float32Array;
-    await d.store.addTemplate({
-      templateId,
-      subjectId,
-      modelId: payload.modelId,
-      vector,
-      createdAt: now,
-    });
+    // One transaction: subject (if new) + template, replacing earlier templates (re-enrolment,
+    // correction, new model), so a crash never leaves half an enrolment.
+    const enrolled = await d.store.enrol(
+      { subjectId, devicePublicKey: deviceKey, createdAt: now },
+      { templateId, subjectId, modelId: payload.modelId, vector, createdAt: now },
+      { replace: true },
+    );
+    const replaced = enrolled.templatesReplaced > 0;
     await d.store.addVerification({
       id: newId(d),
       subjectId,
