@@ -1,5 +1,6 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
+import { assertCameraAvailable, type CameraError } from '../capture/camera';
 import type { Effects } from '../flow/effects';
 import type { ConsentGrant, FlowState, Mode } from '../flow/machine';
 import { CameraController } from './controllers/camera-controller';
@@ -196,7 +197,7 @@ export class FaceVerify extends LitElement {
    */
   async start(options: { focus?: boolean } = {}): Promise<void> {
     const token = ++this.startToken;
-    const version = await this.computePolicyVersion();
+    const version = await this.computePolicyVersion().catch(() => this.policyVersion);
     const stored = await this.storedConsent(version);
     if (token !== this.startToken || !this.isConnected) return;
     this.hasStoredConsent = stored !== null;
@@ -424,6 +425,15 @@ export class FaceVerify extends LitElement {
       return;
     }
     this.consentError = null;
+    this.focusOnUpdate = true;
+    // A page that can never open the camera must not collect a consent it cannot use.
+    try {
+      assertCameraAvailable();
+    } catch (error) {
+      const e = error as CameraError;
+      this.flow.dispatch({ type: 'fail', code: e.code, message: e.message });
+      return;
+    }
     const grant: ConsentGrant = {
       policyVersion: this.effectivePolicyVersion || (await this.computePolicyVersion()),
       purposes: [this.mode],
