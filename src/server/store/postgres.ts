@@ -274,6 +274,33 @@ export class PostgresStore implements Store {
     };
   }
 
+  async enrolMany(
+    entries: { subject: NewSubject; template: NewTemplate }[],
+  ): Promise<{ subjectsCreated: number; templatesAdded: number }> {
+    const items = check.enrolments(entries).map((e) => ({
+      ...e,
+      sealed: this.keyring.seal(e.template.vector, e.template),
+    }));
+    // The generation moves by many steps: the cache reloads on the next identify.
+    return this.tx(async (c) => {
+      let subjectsCreated = 0;
+      for (const { subject: s, template: t, sealed } of items) {
+        const ins = await c.query(
+          `INSERT INTO subjects(subject_id, device_public_key, created_at) VALUES ($1, $2, $3)
+           ON CONFLICT (subject_id) DO NOTHING`,
+          [
+            s.subjectId,
+            s.devicePublicKey === null ? null : Buffer.from(s.devicePublicKey),
+            s.createdAt,
+          ],
+        );
+        subjectsCreated += ins.rowCount ?? 0;
+        await this.insertTemplateTx(c, t, sealed);
+      }
+      return { subjectsCreated, templatesAdded: items.length };
+    });
+  }
+
   private async insertTemplateTx(c: Client, t: NewTemplate, sealed: SealedVector): Promise<number> {
     // FOR SHARE: the subject cannot be deleted until this insert commits.
     const s = await c.query('SELECT 1 FROM subjects WHERE subject_id = $1 FOR SHARE', [

@@ -134,6 +134,8 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly keyring: DataKeyring;
   private readonly cache: IndexCache;
+  // Compiling a statement costs more than running it; every SQL text here is a constant.
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -153,6 +155,7 @@ export class SqliteStore implements Store {
 
   async migrate(): Promise<void> {
     this.db.exec(SCHEMA);
+    this.statements.clear();
   }
 
   async close(): Promise<void> {
@@ -165,13 +168,13 @@ export class SqliteStore implements Store {
   async putSubject(subject: NewSubject): Promise<void> {
     const s = check.newSubject(subject);
     try {
-      this.db
-        .prepare('INSERT INTO subjects(subject_id, device_public_key, created_at) VALUES (?, ?, ?)')
-        .run(
-          s.subjectId,
-          s.devicePublicKey === null ? null : Buffer.from(s.devicePublicKey),
-          s.createdAt,
-        );
+      this.q(
+        'INSERT INTO subjects(subject_id, device_public_key, created_at) VALUES (?, ?, ?)',
+      ).run(
+        s.subjectId,
+        s.devicePublicKey === null ? null : Buffer.from(s.devicePublicKey),
+        s.createdAt,
+      );
     } catch (e) {
       if (isConstraint(e, 'PRIMARYKEY')) throw new StoreError('conflict', 'subject already exists');
       throw e;
@@ -179,18 +182,18 @@ export class SqliteStore implements Store {
   }
 
   async getSubject(subjectId: string): Promise<SubjectRecord | null> {
-    const row = this.db
-      .prepare('SELECT * FROM subjects WHERE subject_id = ?')
-      .get(check.id('subjectId', subjectId)) as Row | undefined;
+    const row = this.q('SELECT * FROM subjects WHERE subject_id = ?').get(
+      check.id('subjectId', subjectId),
+    ) as Row | undefined;
     return row === undefined ? null : subjectFromRow(row);
   }
 
   async listSubjects(opts: { limit: number; after?: string }): Promise<SubjectRecord[]> {
     const limit = check.intRange('limit', opts.limit, 1, 1000);
     const after = opts.after === undefined ? '' : check.id('after', opts.after);
-    const rows = this.db
-      .prepare('SELECT * FROM subjects WHERE subject_id > ? ORDER BY subject_id LIMIT ?')
-      .all(after, limit) as Row[];
+    const rows = this.q(
+      'SELECT * FROM subjects WHERE subject_id > ? ORDER BY subject_id LIMIT ?',
+    ).all(after, limit) as Row[];
     return rows.map(subjectFromRow);
   }
 
@@ -199,12 +202,11 @@ export class SqliteStore implements Store {
     const result = this.db.transaction((): DeleteSubjectResult & { bumps: [string, number][] } => {
       const bumps = this.removeTemplatesTx(sid);
       const templatesDeleted = bumps.reduce((n, [, , c]) => n + c, 0);
-      const verificationsDeleted = this.db
-        .prepare('DELETE FROM verifications WHERE subject_id = ?')
-        .run(sid).changes;
-      this.db.prepare('DELETE FROM sessions WHERE subject_id = ?').run(sid);
-      const deleted =
-        this.db.prepare('DELETE FROM subjects WHERE subject_id = ?').run(sid).changes > 0;
+      const verificationsDeleted = this.q('DELETE FROM verifications WHERE subject_id = ?').run(
+        sid,
+      ).changes;
+      this.q('DELETE FROM sessions WHERE subject_id = ?').run(sid);
+      const deleted = this.q('DELETE FROM subjects WHERE subject_id = ?').run(sid).changes > 0;
       return {
         deleted,
         templatesDeleted,
@@ -227,8 +229,7 @@ export class SqliteStore implements Store {
     const sid = check.id('subjectId', subjectId);
     const u = check.timeOrNull('until', until);
     return (
-      this.db.prepare('UPDATE subjects SET suspended_until = ? WHERE subject_id = ?').run(u, sid)
-        .changes > 0
+      this.q('UPDATE subjects SET suspended_until = ? WHERE subject_id = ?').run(u, sid).changes > 0
     );
   }
 
@@ -254,16 +255,14 @@ export class SqliteStore implements Store {
     const sealed = this.keyring.seal(t.vector, t);
     const out = this.db.transaction(() => {
       const subjectCreated =
-        this.db
-          .prepare(
-            `INSERT INTO subjects(subject_id, device_public_key, created_at) VALUES (?, ?, ?)
+        this.q(
+          `INSERT INTO subjects(subject_id, device_public_key, created_at) VALUES (?, ?, ?)
              ON CONFLICT(subject_id) DO NOTHING`,
-          )
-          .run(
-            s.subjectId,
-            s.devicePublicKey === null ? null : Buffer.from(s.devicePublicKey),
-            s.createdAt,
-          ).changes > 0;
+        ).run(
+          s.subjectId,
+          s.devicePublicKey === null ? null : Buffer.from(s.devicePublicKey),
+          s.createdAt,
+        ).changes > 0;
       const removed = opts.replace === true ? this.removeTemplatesTx(s.subjectId) : [];
       return { subjectCreated, removed, gen: this.insertTemplateTx(t, sealed) };
     })();
@@ -278,24 +277,47 @@ export class SqliteStore implements Store {
     };
   }
 
+  async enrolMany(
+    entries: { subject: NewSubject; template: NewTemplate }[],
+  ): Promise<{ subjectsCreated: number; templatesAdded: number }> {
+    const items = check.enrolments(entries).map((e) => ({
+      ...e,
+      sealed: this.keyring.seal(e.template.vector, e.template),
+    }));
+    // The generation moves by many steps: the cache reloads on the next identify.
+    return this.db.transaction(() => {
+      let subjectsCreated = 0;
+      for (const { subject: s, template: t, sealed } of items) {
+        subjectsCreated += this.q(
+          `INSERT INTO subjects(subject_id, device_public_key, created_at) VALUES (?, ?, ?)
+             ON CONFLICT(subject_id) DO NOTHING`,
+        ).run(
+          s.subjectId,
+          s.devicePublicKey === null ? null : Buffer.from(s.devicePublicKey),
+          s.createdAt,
+        ).changes;
+        this.insertTemplateTx(t, sealed);
+      }
+      return { subjectsCreated, templatesAdded: items.length };
+    })();
+  }
+
   private insertTemplateTx(t: NewTemplate, sealed: SealedVector): number {
-    const exists = this.db.prepare('SELECT 1 FROM subjects WHERE subject_id = ?').get(t.subjectId);
+    const exists = this.q('SELECT 1 FROM subjects WHERE subject_id = ?').get(t.subjectId);
     if (exists === undefined) throw new StoreError('unknown_subject', 'subject does not exist');
     try {
-      this.db
-        .prepare(
-          `INSERT INTO templates(template_id, subject_id, model_id, key_id, iv, ct, created_at)
+      this.q(
+        `INSERT INTO templates(template_id, subject_id, model_id, key_id, iv, ct, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          t.templateId,
-          t.subjectId,
-          t.modelId,
-          sealed.keyId,
-          Buffer.from(sealed.iv),
-          Buffer.from(sealed.ct),
-          t.createdAt,
-        );
+      ).run(
+        t.templateId,
+        t.subjectId,
+        t.modelId,
+        sealed.keyId,
+        Buffer.from(sealed.iv),
+        Buffer.from(sealed.ct),
+        t.createdAt,
+      );
     } catch (e) {
       if (isConstraint(e, 'PRIMARYKEY'))
         throw new StoreError('conflict', 'template already exists');
@@ -305,9 +327,9 @@ export class SqliteStore implements Store {
   }
 
   async listTemplates(subjectId: string): Promise<TemplateRecord[]> {
-    const rows = this.db
-      .prepare('SELECT * FROM templates WHERE subject_id = ? ORDER BY created_at, template_id')
-      .all(check.id('subjectId', subjectId)) as Row[];
+    const rows = this.q(
+      'SELECT * FROM templates WHERE subject_id = ? ORDER BY created_at, template_id',
+    ).all(check.id('subjectId', subjectId)) as Row[];
     return rows.map((r) => this.templateFromRow(r));
   }
 
@@ -332,21 +354,19 @@ export class SqliteStore implements Store {
   async createSession(session: NewSession): Promise<void> {
     const s = check.newSession(session);
     try {
-      this.db
-        .prepare(
-          `INSERT INTO sessions(session_id, nonce_hash, purpose, subject_id, challenges, origin,
+      this.q(
+        `INSERT INTO sessions(session_id, nonce_hash, purpose, subject_id, challenges, origin,
              expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          s.sessionId,
-          Buffer.from(s.nonceHash),
-          s.purpose,
-          s.subjectId,
-          JSON.stringify(s.challenges),
-          s.origin,
-          s.expiresAt,
-          s.createdAt,
-        );
+      ).run(
+        s.sessionId,
+        Buffer.from(s.nonceHash),
+        s.purpose,
+        s.subjectId,
+        JSON.stringify(s.challenges),
+        s.origin,
+        s.expiresAt,
+        s.createdAt,
+      );
     } catch (e) {
       if (isConstraint(e, 'PRIMARYKEY')) throw new StoreError('conflict', 'session already exists');
       throw e;
@@ -362,23 +382,20 @@ export class SqliteStore implements Store {
     const hash = Buffer.from(check.bytes('nonceHash', nonceHash, 1, 64));
     const t = check.time('now', now);
     // One statement: the database serialises writers, so exactly one caller wins.
-    const won = this.db
-      .prepare(
-        `UPDATE sessions SET used_at = ?
+    const won = this.q(
+      `UPDATE sessions SET used_at = ?
          WHERE session_id = ? AND used_at IS NULL AND nonce_hash = ? AND expires_at > ?
          RETURNING *`,
-      )
-      .get(t, sid, hash, t) as Row | undefined;
+    ).get(t, sid, hash, t) as Row | undefined;
     if (won !== undefined) return { status: 'ok', session: sessionFromRow(won) };
-    const row = this.db.prepare('SELECT * FROM sessions WHERE session_id = ?').get(sid) as
-      Row | undefined;
+    const row = this.q('SELECT * FROM sessions WHERE session_id = ?').get(sid) as Row | undefined;
     return { status: classifyMiss(row === undefined ? undefined : sessionFromRow(row), hash, t) };
   }
 
   async getSession(sessionId: string): Promise<SessionRecord | null> {
-    const row = this.db
-      .prepare('SELECT * FROM sessions WHERE session_id = ?')
-      .get(check.id('sessionId', sessionId)) as Row | undefined;
+    const row = this.q('SELECT * FROM sessions WHERE session_id = ?').get(
+      check.id('sessionId', sessionId),
+    ) as Row | undefined;
     return row === undefined ? null : sessionFromRow(row);
   }
 
@@ -387,21 +404,19 @@ export class SqliteStore implements Store {
   async addConsent(consent: NewConsent): Promise<void> {
     const c = check.newConsent(consent);
     try {
-      this.db
-        .prepare(
-          `INSERT INTO consents(consent_id, subject_id, policy_version, purposes, sensitive,
+      this.q(
+        `INSERT INTO consents(consent_id, subject_id, policy_version, purposes, sensitive,
              guardian, accepted, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          c.consentId,
-          c.subjectId,
-          c.policyVersion,
-          JSON.stringify(c.purposes),
-          c.sensitive ? 1 : 0,
-          c.guardian ? 1 : 0,
-          c.accepted ? 1 : 0,
-          c.at,
-        );
+      ).run(
+        c.consentId,
+        c.subjectId,
+        c.policyVersion,
+        JSON.stringify(c.purposes),
+        c.sensitive ? 1 : 0,
+        c.guardian ? 1 : 0,
+        c.accepted ? 1 : 0,
+        c.at,
+      );
     } catch (e) {
       if (isConstraint(e, 'PRIMARYKEY')) throw new StoreError('conflict', 'consent already exists');
       throw e;
@@ -409,9 +424,9 @@ export class SqliteStore implements Store {
   }
 
   async listConsents(subjectId: string): Promise<ConsentRecord[]> {
-    const rows = this.db
-      .prepare('SELECT * FROM consents WHERE subject_id = ? ORDER BY at, consent_id')
-      .all(check.id('subjectId', subjectId)) as Row[];
+    const rows = this.q('SELECT * FROM consents WHERE subject_id = ? ORDER BY at, consent_id').all(
+      check.id('subjectId', subjectId),
+    ) as Row[];
     return rows.map(consentFromRow);
   }
 
@@ -419,11 +434,9 @@ export class SqliteStore implements Store {
     const sid = check.id('subjectId', subjectId);
     const t = check.time('at', at);
     const out = this.db.transaction(() => {
-      const consentsWithdrawn = this.db
-        .prepare(
-          'UPDATE consents SET withdrawn_at = ? WHERE subject_id = ? AND withdrawn_at IS NULL',
-        )
-        .run(t, sid).changes;
+      const consentsWithdrawn = this.q(
+        'UPDATE consents SET withdrawn_at = ? WHERE subject_id = ? AND withdrawn_at IS NULL',
+      ).run(t, sid).changes;
       const bumps = this.removeTemplatesTx(sid);
       return { consentsWithdrawn, bumps };
     })();
@@ -442,11 +455,9 @@ export class SqliteStore implements Store {
   async addVerification(record: VerificationRecord): Promise<void> {
     const r = check.verification(record);
     try {
-      this.db
-        .prepare(
-          'INSERT INTO verifications(id, subject_id, kind, decision, score, at) VALUES (?, ?, ?, ?, ?, ?)',
-        )
-        .run(r.id, r.subjectId, r.kind, r.decision, r.score, r.at);
+      this.q(
+        'INSERT INTO verifications(id, subject_id, kind, decision, score, at) VALUES (?, ?, ?, ?, ?, ?)',
+      ).run(r.id, r.subjectId, r.kind, r.decision, r.score, r.at);
     } catch (e) {
       if (isConstraint(e, 'PRIMARYKEY')) {
         throw new StoreError('conflict', 'verification record already exists');
@@ -456,31 +467,25 @@ export class SqliteStore implements Store {
   }
 
   async countFailures(subjectId: string, since: number): Promise<number> {
-    const row = this.db
-      .prepare(
-        `SELECT count(*) AS n FROM verifications
+    const row = this.q(
+      `SELECT count(*) AS n FROM verifications
          WHERE subject_id = ? AND kind = 'verify' AND decision = 'reject' AND at >= ?`,
-      )
-      .get(check.id('subjectId', subjectId), check.time('since', since)) as { n: number };
+    ).get(check.id('subjectId', subjectId), check.time('since', since)) as { n: number };
     return row.n;
   }
 
   async addCall(call: CallRecord): Promise<void> {
     const c = check.call(call);
-    this.db
-      .prepare(
-        'INSERT INTO calls(at, route, status, code, ms, client_hash) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(c.at, c.route, c.status, c.code, c.ms, c.clientHash);
+    this.q(
+      'INSERT INTO calls(at, route, status, code, ms, client_hash) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(c.at, c.route, c.status, c.code, c.ms, c.clientHash);
   }
 
   async listCalls(opts: { since: number; limit: number }): Promise<CallRecord[]> {
-    const rows = this.db
-      .prepare('SELECT * FROM calls WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?')
-      .all(
-        check.time('since', opts.since),
-        check.intRange('limit', opts.limit, 1, 10_000),
-      ) as Row[];
+    const rows = this.q('SELECT * FROM calls WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?').all(
+      check.time('since', opts.since),
+      check.intRange('limit', opts.limit, 1, 10_000),
+    ) as Row[];
     return rows.map(callFromRow);
   }
 
@@ -490,13 +495,11 @@ export class SqliteStore implements Store {
     const t = check.time('now', now);
     const p = resolveRetention(policy);
     const counts = this.db.transaction((): PurgeCounts => ({
-      verifications: this.db
-        .prepare('DELETE FROM verifications WHERE at < ?')
-        .run(t - p.verificationMs).changes,
-      consents: this.db.prepare(PURGE_CONSENTS).run(t - p.consentMs).changes,
-      calls: this.db.prepare('DELETE FROM calls WHERE at < ?').run(t - p.callLogMs).changes,
-      sessions: this.db.prepare('DELETE FROM sessions WHERE expires_at < ?').run(t - p.sessionMs)
+      verifications: this.q('DELETE FROM verifications WHERE at < ?').run(t - p.verificationMs)
         .changes,
+      consents: this.q(PURGE_CONSENTS).run(t - p.consentMs).changes,
+      calls: this.q('DELETE FROM calls WHERE at < ?').run(t - p.callLogMs).changes,
+      sessions: this.q('DELETE FROM sessions WHERE expires_at < ?').run(t - p.sessionMs).changes,
     }))();
     this.scrubWal();
     return counts;
@@ -505,17 +508,16 @@ export class SqliteStore implements Store {
   async exportSubject(subjectId: string): Promise<SubjectExport> {
     const sid = check.id('subjectId', subjectId);
     const read = this.db.transaction(() => ({
-      subject: this.db.prepare('SELECT * FROM subjects WHERE subject_id = ?').get(sid) as
-        Row | undefined,
-      templates: this.db
-        .prepare('SELECT * FROM templates WHERE subject_id = ? ORDER BY created_at, template_id')
-        .all(sid) as Row[],
-      consents: this.db
-        .prepare('SELECT * FROM consents WHERE subject_id = ? ORDER BY at, consent_id')
-        .all(sid) as Row[],
-      verifications: this.db
-        .prepare('SELECT * FROM verifications WHERE subject_id = ? ORDER BY at, id')
-        .all(sid) as Row[],
+      subject: this.q('SELECT * FROM subjects WHERE subject_id = ?').get(sid) as Row | undefined,
+      templates: this.q(
+        'SELECT * FROM templates WHERE subject_id = ? ORDER BY created_at, template_id',
+      ).all(sid) as Row[],
+      consents: this.q('SELECT * FROM consents WHERE subject_id = ? ORDER BY at, consent_id').all(
+        sid,
+      ) as Row[],
+      verifications: this.q('SELECT * FROM verifications WHERE subject_id = ? ORDER BY at, id').all(
+        sid,
+      ) as Row[],
     }))();
     const s = read.subject === undefined ? null : subjectFromRow(read.subject);
     return {
@@ -553,7 +555,7 @@ export class SqliteStore implements Store {
       const counts: Record<string, number> = {};
       let h: ReturnType<typeof digestRows> | undefined;
       for (const table of TABLES) {
-        const rows = this.db.prepare(`SELECT * FROM ${table} ORDER BY 1`).all() as Row[];
+        const rows = this.q(`SELECT * FROM ${table} ORDER BY 1`).all() as Row[];
         counts[table] = rows.length;
         h = digestRows(table, rows, h);
       }
@@ -572,44 +574,48 @@ export class SqliteStore implements Store {
 
   // ---- internals --------------------------------------------------------------------------
 
+  private q(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (st === undefined) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
   /** Deletes a subject's templates and bumps each affected model; returns [model, gen, count]. */
   private removeTemplatesTx(subjectId: string): [string, number, number][] {
-    const models = this.db
-      .prepare(
-        'SELECT model_id, count(*) AS n FROM templates WHERE subject_id = ? GROUP BY model_id',
-      )
-      .all(subjectId) as { model_id: string; n: number }[];
+    const models = this.q(
+      'SELECT model_id, count(*) AS n FROM templates WHERE subject_id = ? GROUP BY model_id',
+    ).all(subjectId) as { model_id: string; n: number }[];
     if (models.length === 0) return [];
-    this.db.prepare('DELETE FROM templates WHERE subject_id = ?').run(subjectId);
+    this.q('DELETE FROM templates WHERE subject_id = ?').run(subjectId);
     return models.map((m) => [m.model_id, this.bump(m.model_id), m.n]);
   }
 
   private bump(modelId: string): number {
-    const row = this.db
-      .prepare(
-        `INSERT INTO template_generations(model_id, gen) VALUES (?, 1)
+    const row = this.q(
+      `INSERT INTO template_generations(model_id, gen) VALUES (?, 1)
          ON CONFLICT(model_id) DO UPDATE SET gen = gen + 1 RETURNING gen`,
-      )
-      .get(modelId) as { gen: number };
+    ).get(modelId) as { gen: number };
     return row.gen;
   }
 
   private generation(modelId: string): number {
-    const row = this.db
-      .prepare('SELECT gen FROM template_generations WHERE model_id = ?')
-      .get(modelId) as { gen: number } | undefined;
+    const row = this.q('SELECT gen FROM template_generations WHERE model_id = ?').get(modelId) as
+      { gen: number } | undefined;
     return row?.gen ?? 0;
   }
 
   private loadModel(modelId: string): { gen: number; rows: IndexRow[] } {
     return this.db.transaction(() => {
       const gen = this.generation(modelId);
-      const rows = (
-        this.db.prepare('SELECT * FROM templates WHERE model_id = ?').all(modelId) as Row[]
-      ).map((r) => {
-        const t = this.templateFromRow(r);
-        return { templateId: t.templateId, subjectId: t.subjectId, vector: t.vector };
-      });
+      const rows = (this.q('SELECT * FROM templates WHERE model_id = ?').all(modelId) as Row[]).map(
+        (r) => {
+          const t = this.templateFromRow(r);
+          return { templateId: t.templateId, subjectId: t.subjectId, vector: t.vector };
+        },
+      );
       return { gen, rows };
     })();
   }

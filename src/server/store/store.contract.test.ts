@@ -250,6 +250,36 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
       expect((await store.identify(vec(13), 'm2', 3)).map((h) => h.templateId)).toEqual(['e1-c']);
     });
 
+    it('imports many enrolments in one all-or-nothing transaction', async () => {
+      const entry = (i: number, subjectId = `b${i}`) => ({
+        subject: { subjectId, devicePublicKey: null, createdAt: T0 },
+        template: {
+          templateId: `bt${i}`,
+          subjectId,
+          modelId: 'm1',
+          vector: vec(100 + i),
+          createdAt: T0 + i,
+        },
+      });
+      expect(await store.identify(vec(1), 'm1', 1)).toEqual([]); // index built before the import
+      expect(await store.enrolMany([entry(1), entry(2), entry(3, 'b1')])).toEqual({
+        subjectsCreated: 2,
+        templatesAdded: 3,
+      });
+      expect((await store.listTemplates('b1')).map((t) => t.templateId)).toEqual(['bt1', 'bt3']);
+      expect((await store.identify(vec(102), 'm1', 1))[0]?.templateId).toBe('bt2');
+      const before = await store.snapshot();
+      await expectStoreError(store.enrolMany([entry(4), entry(2)]), 'conflict');
+      const bad = entry(5);
+      bad.template.vector = new Float32Array(10);
+      await expectStoreError(store.enrolMany([entry(6), bad]), 'invalid_input');
+      await expectStoreError(store.enrolMany([]), 'invalid_input');
+      expect(await store.snapshot()).toEqual(before);
+      expect((await store.identify(vec(104), 'm1', 3)).map((h) => h.templateId)).not.toContain(
+        'bt4',
+      );
+    });
+
     it('rejects bad identify arguments', async () => {
       await expectStoreError(store.identify(new Float32Array(3), 'm1', 1), 'invalid_input');
       await expectStoreError(store.identify(vec(1), 'm1', 0), 'invalid_input');

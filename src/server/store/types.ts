@@ -212,6 +212,13 @@ export interface Store {
     template: NewTemplate,
     opts?: { replace?: boolean },
   ): Promise<EnrolResult>;
+  /**
+   * Bulk import (library migration, benchmarks): like enrol() for each entry, all in one
+   * transaction; all or nothing. 1..100 000 entries.
+   */
+  enrolMany(
+    entries: { subject: NewSubject; template: NewTemplate }[],
+  ): Promise<{ subjectsCreated: number; templatesAdded: number }>;
   /** Decrypted, ordered by createdAt then templateId. */
   listTemplates(subjectId: string): Promise<TemplateRecord[]>;
   /** Returns how many were deleted. */

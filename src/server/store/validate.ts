@@ -169,3 +169,21 @@ export function call(c: CallRecord): CallRecord {
     clientHash: text('clientHash', c.clientHash, 128),
   };
 }
+
+/** Validates a bulk enrolment; subject and template must name the same subject. */
+export function enrolments(
+  entries: { subject: NewSubject; template: NewTemplate }[],
+): { subject: NewSubject; template: NewTemplate }[] {
+  if (!Array.isArray(entries)) throw bad('entries', 'must be an array');
+  if (entries.length < 1 || entries.length > 100_000)
+    throw bad('entries', 'must have 1..100000 entries');
+  return entries.map((e, i) => {
+    if (typeof e !== 'object' || e === null) throw bad(`entries[${i}]`, 'must be an object');
+    const subject = newSubject(e.subject);
+    const template = newTemplate(e.template);
+    if (subject.subjectId !== template.subjectId) {
+      throw bad(`entries[${i}]`, 'template.subjectId must equal subject.subjectId');
+    }
+    return { subject, template };
+  });
+}
