@@ -103,6 +103,41 @@ test.describe('landmarker on sample photos', () => {
     });
   }
 
+  // Whole group photos: faces are ~10 % of the width, too small for the short-range detector on
+  // a 640 px frame; `smallFaces` also searches overlapping tiles. Counts checked by eye.
+  const wholePhotos: [number, number][] = [
+    [1, 3],
+    [3, 3],
+    [4, 4],
+    [5, 5],
+    [6, 4],
+  ];
+  for (const [n, count] of wholePhotos) {
+    test(`smallFaces finds all ${count} faces of sample${n}`, async () => {
+      const faces = await page.evaluate(
+        ([url]) => window.landmarkerTest.detectImage(url!, undefined, true),
+        [sample(n)] as const,
+      );
+      expect(faces).toHaveLength(count);
+      for (const f of faces) {
+        expect(f.count).toBe(478);
+        expect(f.insideBox).toBe(478);
+        expect(f.box.width).toBeGreaterThan(140); // faces are 170-240 px wide at full size
+        expect(f.box.width).toBeLessThan(300);
+      }
+    });
+  }
+
+  test('smallFaces finds the two frontal faces of sample2 and nothing spurious', async () => {
+    // The third woman is in near-profile behind her hand; finding her is a bonus.
+    const faces = await page.evaluate(
+      ([url]) => window.landmarkerTest.detectImage(url!, undefined, true),
+      [sample(2)] as const,
+    );
+    expect(faces.length).toBeGreaterThanOrEqual(2);
+    expect(faces.length).toBeLessThanOrEqual(3);
+  });
+
   test('landmarks come back in source pixels of a full-size photo', async () => {
     // 1920 px wide: detection runs on a 640 px copy, coordinates are mapped back.
     const faces = await detect(page, 3);

@@ -34,20 +34,29 @@ export interface LandmarkerOptions {
   /** Where `models/` and `runtime/` are served from. Default: the page origin's root. */
   assetBase?: string;
   signal?: AbortSignal;
-  /** Most faces reported per frame. Default 3 (several faces is a guidance code, not a crash). */
+  /** Most faces reported per video frame. Default 3 (several faces is a guidance code, not a
+   *  crash). In VIDEO mode the detector keeps running until this many faces are tracked. */
   numFaces?: number;
+  /** Most faces reported per still (`detectImage`, e.g. for M:N search). Default 10. */
+  stillFaces?: number;
   /** Longest side frames are scaled down to before detection. Default 640. */
   maxSize?: number;
   /** Give up on runtime start-up after this long (a broken runtime must not hang). Default 30 s. */
   timeoutMs?: number;
 }
 
+export interface StillOptions {
+  smallFaces?: boolean;
+}
+
 export interface Landmarker {
   /** VIDEO mode: tracks faces across frames; timestamps must increase (non-increasing ones are
    *  nudged forward by 1 ms). */
   detect(source: TexImageSource, timestampMs: number): FaceObservation[];
-  /** IMAGE mode, for unrelated stills (no tracking between calls). */
-  detectImage(source: TexImageSource): Promise<FaceObservation[]>;
+  /** IMAGE mode, for unrelated stills (no tracking between calls). `smallFaces` also searches
+   *  overlapping tiles, for group photos whose faces are under ~15 % of the frame width
+   *  (14 passes instead of 1). */
+  detectImage(source: TexImageSource, options?: StillOptions): Promise<FaceObservation[]>;
   close(): void;
 }
 
@@ -201,16 +210,24 @@ class Downscaler {
 
   constructor(private readonly maxSize: number) {}
 
-  prepare(source: TexImageSource): { image: TexImageSource; width: number; height: number } {
+  /** Validates the source and returns what to feed MediaPipe: the source itself when small
+   *  enough, else a scaled copy of it, or of `region` of it. */
+  prepare(
+    source: TexImageSource,
+    region?: Box,
+  ): { image: TexImageSource; width: number; height: number; region: Box } {
     if (!isImageSource(source)) throw new LandmarkerError('bad-input', 'not an image source');
     const [width, height] = sourceSize(source);
     if (!(width > 0 && height > 0)) {
       throw new LandmarkerError('bad-input', `frame has no pixels (${width}x${height})`);
     }
-    const scale = Math.min(1, this.maxSize / Math.max(width, height));
-    if (scale === 1 && !(source instanceof ImageData)) return { image: source, width, height };
-    const w = Math.max(1, Math.round(width * scale));
-    const h = Math.max(1, Math.round(height * scale));
+    const r = region ?? { x: 0, y: 0, width, height };
+    const scale = Math.min(1, this.maxSize / Math.max(r.width, r.height));
+    if (scale === 1 && !region && !(source instanceof ImageData)) {
+      return { image: source, width, height, region: r };
+    }
+    const w = Math.max(1, Math.round(r.width * scale));
+    const h = Math.max(1, Math.round(r.height * scale));
     if (!this.canvas || !this.ctx) {
       this.canvas = new OffscreenCanvas(w, h);
       this.ctx = this.canvas.getContext('2d', { willReadFrequently: false });
@@ -231,8 +248,8 @@ class Downscaler {
     } else {
       drawable = source;
     }
-    this.ctx.drawImage(drawable, 0, 0, w, h);
-    return { image: this.canvas, width, height };
+    this.ctx.drawImage(drawable, r.x, r.y, r.width, r.height, 0, 0, w, h);
+    return { image: this.canvas, width, height, region: r };
   }
 }
 
@@ -255,8 +272,10 @@ function blankFrame(): OffscreenCanvas {
   return canvas;
 }
 
+/** Maps MediaPipe's normalised landmarks of `region` back to pixels of the whole frame. */
 function toObservations(
   result: FaceLandmarkerResult,
+  region: Box,
   width: number,
   height: number,
 ): FaceObservation[] {
@@ -267,11 +286,11 @@ function toObservations(
     let maxX = -Infinity;
     let maxY = -Infinity;
     points.forEach((p, j) => {
-      const x = p.x * width;
-      const y = p.y * height;
+      const x = region.x + p.x * region.width;
+      const y = region.y + p.y * region.height;
       landmarks[3 * j] = x;
       landmarks[3 * j + 1] = y;
-      landmarks[3 * j + 2] = p.z * width;
+      landmarks[3 * j + 2] = p.z * region.width;
       minX = Math.min(minX, x);
       minY = Math.min(minY, y);
       maxX = Math.max(maxX, x);
@@ -299,17 +318,79 @@ function iou(a: Box, b: Box): number {
 
 /** The detector occasionally yields two overlapping meshes for one face (seen on group photos);
  *  a duplicate would read as "several faces", so later meshes overlapping an earlier one go. */
-function withoutDuplicates(faces: FaceObservation[]): FaceObservation[] {
+function withoutDuplicates(faces: FaceObservation[], threshold = 0.5): FaceObservation[] {
   const kept: FaceObservation[] = [];
-  for (const f of faces) if (kept.every((k) => iou(k.box, f.box) < 0.5)) kept.push(f);
+  for (const f of faces) if (kept.every((k) => iou(k.box, f.box) < threshold)) kept.push(f);
   return kept;
 }
 
+/** Overlapping tiles (fractions of the frame) searched for small faces: a 2x2 grid of 60 %
+ *  tiles, then a 3x3 grid of 40 % tiles. A face narrower than the overlap (20 %, 10 %) lies
+ *  whole inside at least one tile of each grid, where it is 1.7-2.5x larger relative to the
+ *  detector's input than in the whole frame. */
+const TILES: Box[] = [2, 3].flatMap((n) => {
+  const size = n === 2 ? 0.6 : 0.4;
+  const step = (1 - size) / (n - 1);
+  return Array.from({ length: n * n }, (_, i) => ({
+    x: (i % n) * step,
+    y: Math.floor(i / n) * step,
+    width: size,
+    height: size,
+  }));
+});
+
+function scaleBox(fraction: Box, width: number, height: number): Box {
+  return {
+    x: Math.round(fraction.x * width),
+    y: Math.round(fraction.y * height),
+    width: Math.round(fraction.width * width),
+    height: Math.round(fraction.height * height),
+  };
+}
+
+/** A square `factor` times the box's longer side around its centre, clamped to the frame. */
+function around(box: Box, factor: number, width: number, height: number): Box {
+  const side = Math.max(box.width, box.height) * factor;
+  const x = Math.max(0, Math.round(box.x + box.width / 2 - side / 2));
+  const y = Math.max(0, Math.round(box.y + box.height / 2 - side / 2));
+  return {
+    x,
+    y,
+    width: Math.max(1, Math.min(width, Math.round(x + side)) - x),
+    height: Math.max(1, Math.min(height, Math.round(y + side)) - y),
+  };
+}
+
+/** True when the face box reaches within `margin` px of a tile edge that is not a frame edge:
+ *  such a face is cut by the tile and is found whole in a neighbouring tile. */
+function touchesInnerEdge(box: Box, tile: Box, width: number, height: number): boolean {
+  const margin = 0.01 * Math.max(width, height);
+  const left = tile.x > 0 && box.x < tile.x + margin;
+  const top = tile.y > 0 && box.y < tile.y + margin;
+  const right = tile.x + tile.width < width && box.x + box.width > tile.x + tile.width - margin;
+  const bottom =
+    tile.y + tile.height < height && box.y + box.height > tile.y + tile.height - margin;
+  return left || top || right || bottom;
+}
+
 export async function createLandmarker(options: LandmarkerOptions = {}): Promise<Landmarker> {
-  const { assetBase = '/', signal, numFaces = 3, maxSize = 640, timeoutMs = 30_000 } = options;
+  const {
+    assetBase = '/',
+    signal,
+    numFaces = 3,
+    stillFaces = 10,
+    maxSize = 640,
+    timeoutMs = 30_000,
+  } = options;
   aborted(signal);
   if (!Number.isInteger(numFaces) || numFaces < 1 || numFaces > 10) {
     throw new LandmarkerError('bad-input', `numFaces must be an integer 1..10, got ${numFaces}`);
+  }
+  if (!Number.isInteger(stillFaces) || stillFaces < 1 || stillFaces > 20) {
+    throw new LandmarkerError(
+      'bad-input',
+      `stillFaces must be an integer 1..20, got ${stillFaces}`,
+    );
   }
   if (!(maxSize >= 64)) throw new LandmarkerError('bad-input', `maxSize must be >= 64`);
   probeWebGl();
@@ -333,7 +414,7 @@ export async function createLandmarker(options: LandmarkerOptions = {}): Promise
         // tasks-vision may take ownership of the buffer: hand it a copy.
         baseOptions: { modelAssetBuffer: model.slice(), delegate: 'CPU' },
         runningMode,
-        numFaces,
+        numFaces: runningMode === 'VIDEO' ? numFaces : stillFaces,
         outputFaceBlendshapes: false,
         outputFacialTransformationMatrixes: true,
       }).catch((e: unknown) => {
@@ -373,16 +454,17 @@ export async function createLandmarker(options: LandmarkerOptions = {}): Promise
       if (!Number.isFinite(timestampMs)) {
         throw new LandmarkerError('bad-input', `timestamp must be a finite number of ms`);
       }
-      const { image, width, height } = videoFrames.prepare(source);
+      const { image, width, height, region } = videoFrames.prepare(source);
       const ts = timestampMs > lastTimestamp ? timestampMs : lastTimestamp + 1;
       lastTimestamp = ts;
       return toObservations(
         run(() => video.detectForVideo(image, ts)),
+        region,
         width,
         height,
       );
     },
-    async detectImage(source) {
+    async detectImage(source, { smallFaces = false } = {}) {
       ensureOpen();
       still ??= start('IMAGE', undefined).catch((e: unknown) => {
         still = null; // let a later call try again
@@ -390,13 +472,34 @@ export async function createLandmarker(options: LandmarkerOptions = {}): Promise
       });
       const runner = await still;
       ensureOpen();
-      // Prepared after the await so concurrent calls cannot overwrite each other's canvas.
-      const { image, width, height } = stills.prepare(source);
-      return toObservations(
-        run(() => runner.detect(image)),
-        width,
-        height,
+      // Each pass prepares after the await so concurrent calls cannot overwrite the canvas.
+      const pass = (region?: Box): FaceObservation[] => {
+        const p = stills.prepare(source, region);
+        return toObservations(
+          run(() => runner.detect(p.image)),
+          p.region,
+          p.width,
+          p.height,
+        );
+      };
+      const faces = pass();
+      if (!smallFaces) return faces;
+      const [width, height] = sourceSize(source);
+      const wholeCount = faces.length;
+      for (const t of TILES) {
+        const tile = scaleBox(t, width, height);
+        faces.push(...pass(tile).filter((f) => !touchesInnerEdge(f.box, tile, width, height)));
+      }
+      // Tiles see a face at several scales; a looser overlap test merges those sightings.
+      const merged = withoutDuplicates(faces, 0.3);
+      // A face seen only in a tile must be found again in a crop around it: small tiles make
+      // the detector see faces in textures (curtains, hair) that a second look rejects.
+      const confirmed = merged.filter(
+        (f, i) =>
+          i < wholeCount ||
+          pass(around(f.box, 2.5, width, height)).some((g) => iou(g.box, f.box) > 0.3),
       );
+      return confirmed.slice(0, stillFaces);
     },
     close() {
       if (closed) return;

@@ -79,9 +79,9 @@ const api = {
       return { ok: false as const, code: 'untyped', message: String(e) };
     }
   },
-  async detectImage(url: string, crop?: readonly number[]) {
+  async detectImage(url: string, crop?: readonly number[], smallFaces = false) {
     if (!current) throw new Error('open() first');
-    return summarise(await current.detectImage(await source(url, crop)));
+    return summarise(await current.detectImage(await source(url, crop), { smallFaces }));
   },
   /** Raw landmarks of the first face (for geometry checks in tests). */
   async landmarks(url: string, crop?: readonly number[]): Promise<number[] | null> {
