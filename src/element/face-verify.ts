@@ -39,6 +39,7 @@ import { policyVersionOf } from './policy';
  * prompts in a server-issued random order, in-browser embedding and a sealed, signed submission.
  * No frame, image or landmark set leaves the page; only an encrypted feature vector is sent.
  *
+ * @tagname face-verify
  * @summary Drop-in face enrolment / verification / identification with consent and liveness.
  *
  * @slot policy - Your privacy policy text. Its SHA-256 becomes the consent's policy version; a
