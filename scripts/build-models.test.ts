@@ -17,9 +17,10 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BuildModelsError, buildModels, type BuildReport } from './build-models';
 import { CONCAT_VALUES, LEFT_EYE, LIPS, refinedGatherTable } from './models/face-mesh-refinement';
-import { readZip } from './models/stored-zip';
+import { extractPackedFile, listPackedFiles } from './models/packed-assets';
+import { crc32, readZip, writeStoredZip } from './models/stored-zip';
 import { readImageInputMetadata } from './models/tflite-metadata';
-import { readMetadataBuffer, readModel } from './models/tflite';
+import { TfliteError, readMetadataBuffer, readModel } from './models/tflite';
 
 const REPO = resolve(import.meta.dirname, '..');
 const NODE_MODULES = join(REPO, 'node_modules');
@@ -242,5 +243,36 @@ describe('refinement table', () => {
       expect(table[3 * (473 + k)]).toBe(1858 + 2 * k);
       expect(table[3 * (473 + k) + 2]).toBe(CONCAT_VALUES + 1);
     }
+  });
+});
+
+describe('helpers reject bad input with clear errors', () => {
+  it('readModel refuses bytes that are not a TFLite model', () => {
+    expect(() => readModel(new Uint8Array(16))).toThrowError(TfliteError);
+    expect(() => readModel(new Uint8Array(16))).toThrowError(/TFL3/);
+  });
+
+  it('packed assets: an unlisted file or a range past the data is an error', () => {
+    const files = listPackedFiles('"filename": "/a/b.tflite", "start": 0, "end": 10');
+    expect(files).toEqual([{ filename: '/a/b.tflite', start: 0, end: 10 }]);
+    expect(() => extractPackedFile(new Uint8Array(4), files, 'b.tflite')).toThrowError(
+      /outside the data file/,
+    );
+    expect(() => extractPackedFile(new Uint8Array(10), files, 'c.tflite')).toThrowError(
+      /c\.tflite is not listed/,
+    );
+  });
+
+  it('stored zip round-trips and detects damage', () => {
+    const data = new TextEncoder().encode('hello face');
+    const zip = writeStoredZip([{ name: 'a.txt', data }]);
+    const [entry] = readZip(zip);
+    expect(entry!.name).toBe('a.txt');
+    expect(entry!.data).toEqual(data);
+    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+    const damaged = zip.slice();
+    damaged[entry!.dataOffset] ^= 1;
+    expect(() => readZip(damaged)).toThrowError(/CRC mismatch in a\.txt/);
+    expect(() => readZip(new Uint8Array(30))).toThrowError(/end of central directory/);
   });
 });
