@@ -338,7 +338,7 @@ describe('consent, lockout, suspension, rights', () => {
       endpoint: 'http://fv.test',
       origin: ORIGIN,
       deviceKey: async () => device.keyPair,
-      fetch: (input, init) => h.app.request(String(input), init as RequestInit),
+      fetch: async (input, init) => h.app.request(String(input), init as RequestInit),
     });
     const exported = await client.exportSubject('alice');
     expect(exported.templates).toHaveLength(1);
@@ -360,7 +360,7 @@ describe('consent, lockout, suspension, rights', () => {
       endpoint: 'http://fv.test',
       origin: ORIGIN,
       deviceKey: async () => other.keyPair,
-      fetch: (input, init) => h.app.request(String(input), init as RequestInit),
+      fetch: async (input, init) => h.app.request(String(input), init as RequestInit),
     });
     const err = await client.deleteSubject('alice').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
@@ -376,7 +376,7 @@ describe('round trip through the browser client', () => {
       endpoint: 'http://fv.test/',
       origin: ORIGIN,
       deviceKey: async () => device.keyPair,
-      fetch: (input, init) => h.app.request(String(input), init as RequestInit),
+      fetch: async (input, init) => h.app.request(String(input), init as RequestInit),
       now: () => h.clock.now,
     });
     const s = await client.createSession('verify', 'alice');
