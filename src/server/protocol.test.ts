@@ -32,7 +32,7 @@ afterEach(() => h.close());
 
 async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await h.app.request(path, jsonPost(body, headers));
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 async function verifyEnvelope(vector = alice, d = device) {
@@ -55,7 +55,8 @@ async function resign(env: SealedEnvelope, d = device, origin = ORIGIN): Promise
   return { ...env, sig: toBase64Url(await sign(d.keyPair.privateKey, bytes)) };
 }
 
-const code = (r: { body: Record<string, any> }) => r.body['error']?.code;
+const code = (r: { body: Record<string, unknown> }) =>
+  (r.body['error'] as { code?: string } | undefined)?.code;
 
 describe('round trip', () => {
   it('verifies the enrolled person and rejects another face', async () => {
