@@ -140,6 +140,8 @@ export class FaceVerify extends LitElement {
   @state() private effectivePolicyVersion = '';
   @state() private hasStoredConsent = false;
   @state() private withdrawStatus: 'ok' | 'partial' | null = null;
+  /** False while an automatic start is still deciding between consent and Start. */
+  @state() private idleReady = false;
 
   private readonly camera = new CameraController(this, {
     load: () => this.resolveEffects().then((e) => e.storage.getCamera()),
@@ -183,6 +185,7 @@ export class FaceVerify extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.setAttribute('step', this.flow.state.step);
+    this.idleReady = this.manual;
     if (!this.manual) void this.start({ focus: false });
   }
 
@@ -203,7 +206,10 @@ export class FaceVerify extends LitElement {
     if (token !== this.startToken || !this.isConnected) return;
     this.hasStoredConsent = stored !== null;
     // On connect with consent on file we still wait for a click before opening the camera.
-    if (stored && options.focus === false) return;
+    if (stored && options.focus === false) {
+      this.idleReady = true;
+      return;
+    }
     this.focusOnUpdate = options.focus !== false;
     this.withdrawStatus = null;
     this.flow.dispatch({ type: 'start', mode: this.mode, consent: stored });
@@ -219,6 +225,7 @@ export class FaceVerify extends LitElement {
   reset(): void {
     this.startToken++;
     this.flow.dispatch({ type: 'reset' });
+    this.idleReady = this.manual;
     if (!this.manual && this.isConnected) void this.start({ focus: false });
   }
 
@@ -306,6 +313,7 @@ export class FaceVerify extends LitElement {
       requireGuardian: this.requireGuardian,
       consentError: this.consentError,
       hasStoredConsent: this.hasStoredConsent,
+      idleReady: this.idleReady,
       video: this.camera.video,
       devices: this.camera.devices,
       deviceId: this.camera.deviceId,

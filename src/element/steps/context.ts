@@ -12,6 +12,8 @@ export interface StepContext {
   requireGuardian: boolean;
   consentError: 'sensitive' | 'guardian' | null;
   hasStoredConsent: boolean;
+  /** Idle shows its Start button only once it is known the flow will wait for it. */
+  idleReady: boolean;
   video: HTMLVideoElement;
   devices: readonly CameraDevice[];
   deviceId: string | null;

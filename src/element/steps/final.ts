@@ -7,12 +7,16 @@ export function renderIdle(c: StepContext) {
   return html`
     <section part="idle" class="idle">
       <h2 tabindex="-1" part="heading">${t(`title.${c.state.mode}`)}</h2>
-      <div class="actions">
-        <button type="button" class="primary" part="button start" @click=${c.onStart}>
-          ${t('start')}
-        </button>
-        ${c.hasStoredConsent ? withdrawButton(c) : nothing}
-      </div>
+      ${
+        c.idleReady
+          ? html`<div class="actions">
+              <button type="button" class="primary" part="button start" @click=${c.onStart}>
+                ${t('start')}
+              </button>
+              ${c.hasStoredConsent ? withdrawButton(c) : nothing}
+            </div>`
+          : nothing
+      }
     </section>
   `;
 }

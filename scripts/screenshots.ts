@@ -1,0 +1,80 @@
+// `npm run screenshots`: starts the demo (endpoint + Vite, temporary data dir), drives it in
+// Debian's Chromium with the built-in fake camera and saves each reachable step of the element
+// to docs/screenshots/. The fake camera shows no face, so result screens come from the QA kit.
+
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+import { chromiumArgs, chromiumPath } from '../e2e/support/chromium';
+import { startDemo } from './start';
+
+const out = new URL('../docs/screenshots/', import.meta.url).pathname;
+
+async function setup(page: Page, url: string, o: { mode: string; subject: string; lang: string }) {
+  await page.goto(url);
+  await page.check(`input[name="mode"][value="${o.mode}"]`);
+  await page.fill('#subject', o.subject);
+  await page.selectOption('#lang', o.lang);
+  await page.click('#setup button[type="submit"]');
+  await page.waitForSelector('face-verify[step="consent"]');
+}
+
+async function shot(page: Page, name: string) {
+  await page
+    .locator('face-verify')
+    .screenshot({ path: join(out, `${name}.png`), animations: 'disabled' });
+  console.log(`  docs/screenshots/${name}.png`);
+}
+
+async function step(page: Page, name: string, timeout = 60_000) {
+  await page.waitForSelector(`face-verify[step="${name}"]`, { timeout });
+}
+
+async function accept(page: Page) {
+  await page.locator('face-verify').getByRole('checkbox').first().check();
+  await page.locator('face-verify [part~="accept"]').click();
+}
+
+const data = mkdtempSync(join(tmpdir(), 'fv-shots-'));
+mkdirSync(out, { recursive: true });
+const demo = await startDemo({ demoPort: 5197, endpointPort: 8797, dataDir: data, quiet: true });
+const browser = await chromium.launch({
+  executablePath: chromiumPath,
+  args: [...chromiumArgs, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+});
+try {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  for (const lang of ['en', 'zh-CN']) {
+    await setup(page, demo.url, { mode: 'enroll', subject: `shot-${lang}`, lang });
+    await shot(page, `consent-${lang}`);
+    if (lang === 'en') await page.screenshot({ path: join(out, 'demo.png') });
+    await page.locator('face-verify [part~="accept"]').click();
+    await shot(page, `consent-error-${lang}`);
+    await accept(page);
+    await step(page, 'guidance');
+    await page.waitForTimeout(800);
+    await shot(page, `guidance-${lang}`);
+    await page.locator('face-verify [part~="cancel"]').click();
+    await step(page, 'cancelled');
+    await shot(page, `cancelled-${lang}`);
+    await page.evaluate(() => document.querySelector('face-verify')!.withdrawConsent());
+    await step(page, 'withdrawn');
+    await shot(page, `withdrawn-${lang}`);
+
+    await setup(page, demo.url, { mode: 'enroll', subject: `shot2-${lang}`, lang });
+    await page.locator('face-verify [part~="decline"]').click();
+    await step(page, 'declined');
+    await shot(page, `declined-${lang}`);
+
+    await setup(page, demo.url, { mode: 'verify', subject: `nobody-${lang}`, lang });
+    await accept(page);
+    await step(page, 'error');
+    await shot(page, `error-${lang}`);
+  }
+} finally {
+  await browser.close();
+  await demo.close();
+  rmSync(data, { recursive: true, force: true });
+}
