@@ -321,6 +321,31 @@ describe('consent, lockout, suspension, rights', () => {
     expect((await post('/v1/verify', (await verifyEnvelope()).env)).status).toBe(200);
   });
 
+  it('failed liveness / anti-spoof attempts count towards the lockout', async () => {
+    for (let i = 0; i < h.config.lockout.maxFailures; i++) {
+      const s = await newSession(h.app, 'verify', 'alice');
+      const p = device.payload(s, [alice], h.clock.now);
+      p.antiSpoof = 0.05;
+      expect(code(await post('/v1/verify', await device.seal(s, p)))).toBe('spoof_suspected');
+    }
+    expect(code(await post('/v1/sessions', { purpose: 'verify', subjectId: 'alice' }))).toBe(
+      'subject_locked',
+    );
+  });
+
+  it('identify does not match a suspended subject', async () => {
+    const until = h.clock.now + 60_000;
+    expect(await h.store.setSuspended('alice', until)).toBe(true);
+    const s = await newSession(h.app, 'identify');
+    const r = await post(
+      '/v1/identify',
+      await device.seal(s, device.payload(s, [alice], h.clock.now)),
+    );
+    const results = r.body['results'] as { match: unknown; candidates: unknown[] }[];
+    expect(results[0]!.match).toBeNull();
+    expect(results[0]!.candidates).toEqual([]);
+  });
+
   it('operator suspension blocks verification', async () => {
     const put = await h.app.request('/v1/subjects/alice/suspension', {
       method: 'PUT',

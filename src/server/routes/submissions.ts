@@ -4,7 +4,12 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { openSubmission } from '../../crypto/seal';
-import type { EnrollResponse, IdentifyResponse, VerifyResponse } from '../../protocol/api';
+import type {
+  Candidate,
+  EnrollResponse,
+  IdentifyResponse,
+  VerifyResponse,
+} from '../../protocol/api';
 import { constantTimeEqual, toBase64Url } from '../../protocol/encoding';
 import { ProtocolError } from '../../protocol/errors';
 import { cosine, decide } from '../../protocol/match';
@@ -70,6 +75,39 @@ async function openChecked(c: Ctx, d: AppDeps, purpose: Purpose): Promise<Checke
       throw new ProtocolError('session_unknown');
   }
   if (payload.subject !== (session.subjectId ?? '')) throw new ProtocolError('subject_mismatch');
+  try {
+    checkCapture(d, purpose, payload, session);
+  } catch (e) {
+    // A fresh, signed attempt that fails liveness or anti-spoof is a failed verification: it
+    // counts towards the subject's lockout like a no-match does.
+    if (purpose === 'verify' && e instanceof ProtocolError && LOCKOUT_CODES.has(e.code)) {
+      await d.store.addVerification({
+        id: newId(d),
+        subjectId: payload.subject,
+        kind: 'verify',
+        decision: 'reject',
+        score: null,
+        at: now,
+      });
+    }
+    throw e;
+  }
+  return { payload, deviceKey, session, now };
+}
+
+const LOCKOUT_CODES = new Set<string>([
+  'liveness_order',
+  'liveness_timing',
+  'liveness_score',
+  'spoof_suspected',
+]);
+
+function checkCapture(
+  d: AppDeps,
+  purpose: Purpose,
+  payload: SubmissionPayload,
+  session: SessionRecord,
+): void {
   if (!d.config.modelIds.includes(payload.modelId)) throw new ProtocolError('model_not_accepted');
   const maxFaces = purpose === 'identify' ? MAX_FACES : 1;
   if (payload.vectors.length > maxFaces) {
@@ -85,7 +123,6 @@ async function openChecked(c: Ctx, d: AppDeps, purpose: Purpose): Promise<Checke
   if (!(payload.antiSpoof >= d.config.minAntiSpoof && payload.antiSpoof <= 1)) {
     throw new ProtocolError('spoof_suspected');
   }
-  return { payload, deviceKey, session, now };
 }
 
 const newId = (d: AppDeps): string => toBase64Url(d.random(16));
@@ -199,7 +236,14 @@ export function submissionRoutes(app: Hono<AppEnv>, d: AppDeps): void {
         payload.modelId,
         k,
       );
-      const candidates = hits.map((h) => ({ subjectId: h.subjectId, score: h.score }));
+      const candidates: Candidate[] = [];
+      for (const hit of hits) {
+        // Suspended subjects are not matched (operator risk control).
+        const s = await d.store.getSubject(hit.subjectId);
+        if (s && (s.suspendedUntil === null || s.suspendedUntil <= now)) {
+          candidates.push({ subjectId: hit.subjectId, score: hit.score });
+        }
+      }
       const top = candidates[0];
       const match = top && decide(top.score, d.config.threshold).match ? top : null;
       results.push({ face, candidates, match });
