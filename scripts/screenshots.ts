@@ -2,6 +2,7 @@
 // Debian's Chromium with the built-in fake camera and saves each reachable step of the element
 // to docs/screenshots/. The fake camera shows no face, so result screens come from the QA kit.
 
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +37,17 @@ async function accept(page: Page) {
   await page.locator('face-verify [part~="accept"]').click();
 }
 
+/** Chinese screenshots only where a CJK font is installed (otherwise they show empty boxes). */
+function hasCjkFont(): boolean {
+  try {
+    return execFileSync('fc-list', [':lang=zh'], { encoding: 'utf8' }).trim().length > 0;
+  } catch {
+    return false;
+  }
+}
+const langs = hasCjkFont() ? ['en', 'zh-CN'] : ['en'];
+if (langs.length === 1) console.log('  (no CJK font installed: zh-CN screenshots skipped)');
+
 const data = mkdtempSync(join(tmpdir(), 'fv-shots-'));
 mkdirSync(out, { recursive: true });
 const demo = await startDemo({ demoPort: 5197, endpointPort: 8797, dataDir: data, quiet: true });
@@ -46,7 +58,7 @@ const browser = await chromium.launch({
 try {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   const page = await context.newPage();
-  for (const lang of ['en', 'zh-CN']) {
+  for (const lang of langs) {
     await setup(page, demo.url, { mode: 'enroll', subject: `shot-${lang}`, lang });
     await shot(page, `consent-${lang}`);
     if (lang === 'en') await page.screenshot({ path: join(out, 'demo.png') });
