@@ -93,11 +93,12 @@ export function createApp(o: CreateAppOptions): Hono<AppEnv> {
       ms: Math.round((performance.now() - started) * 1000) / 1000,
       clientHash: clientHash(d.clientId(c)),
     };
-    try {
-      await d.store.addCall(call);
-    } catch {
-      logger.log('warn', 'call_log_failed', { route: call.route });
-    }
+    // Written after the response is handed back, so the log never adds to request latency.
+    setImmediate(() => {
+      d.store
+        .addCall(call)
+        .catch(() => logger.log('warn', 'call_log_failed', { route: call.route }));
+    });
     if (call.status >= 500)
       logger.log('error', 'request_failed', { route: call.route, status: call.status });
   });
