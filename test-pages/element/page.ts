@@ -37,6 +37,25 @@ alt.href = '#other';
 alt.textContent = 'Verify by SMS instead';
 el.append(alt);
 
+// ?scripted=MODE: component tests of the challenge/result screens (see scripted-engine.ts).
+const scripted = q.get('scripted');
+if (scripted) {
+  const [{ defaultEffects }, { scriptedEngine }] = await Promise.all([
+    import('../../src/element/adapters'),
+    import('./scripted-engine'),
+  ]);
+  el.effects = {
+    ...defaultEffects(),
+    engine: scriptedEngine({
+      modelId: q.get('model') ?? '',
+      face: Number(q.get('face') ?? 1),
+      mode: scripted as 'pass',
+      noFaceFrames: Number(q.get('no-face-frames') ?? 5),
+      actMs: Number(q.get('act-ms') ?? 700),
+    }),
+  };
+}
+
 const events: { type: string; detail: unknown }[] = [];
 for (const type of ['fv-consent', 'fv-step', 'fv-progress', 'fv-result', 'fv-error']) {
   document.addEventListener(type, (e) => events.push({ type, detail: (e as CustomEvent).detail }));
