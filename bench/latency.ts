@@ -1,0 +1,110 @@
+// npm run bench:latency [-- --frames 60] [--software-webgpu]
+// Headless Chromium, 640×480 frames, per available backend: landmarks (tracking), embedding,
+// anti-spoof, cold start. Prints a table, then as the LAST line the wasm result as one JSON
+// object. WebGPU is measured when a hardware adapter exists (or with --software-webgpu).
+import { parseArgs } from 'node:util';
+import type { LatencyResult } from '../test-pages/inference/latency';
+import { startSession } from './lib/browser';
+import { percentile } from './lib/stats';
+import { round, table } from './lib/table';
+
+const { values } = parseArgs({
+  options: {
+    frames: { type: 'string', default: '60' },
+    'software-webgpu': { type: 'boolean', default: false },
+  },
+});
+const frames = Number(values.frames);
+const WARMUP = 5;
+const photo = '/node_modules/@vladmandic/face-api/demo/sample3.jpg';
+
+const session = await startSession({ extraArgs: ['--enable-unsafe-webgpu'] });
+try {
+  const probePage = await session.open('/test-pages/inference/latency.html');
+  const adapter = await probePage.evaluate(async () => {
+    type Info = { architecture?: string; vendor?: string; isFallbackAdapter?: boolean };
+    const gpu = (navigator as { gpu?: { requestAdapter(): Promise<{ info?: Info } | null> } }).gpu;
+    const a = gpu ? await gpu.requestAdapter() : null;
+    if (!a) return null;
+    const info = a.info ?? {};
+    return {
+      name: `${info.vendor ?? ''} ${info.architecture ?? ''}`.trim(),
+      software: info.isFallbackAdapter === true || /swiftshader/i.test(info.architecture ?? ''),
+    };
+  });
+  await probePage.close();
+
+  const backends: ('wasm' | 'webgpu')[] = ['wasm'];
+  if (adapter && (!adapter.software || values['software-webgpu'])) backends.unshift('webgpu');
+
+  const rows: (string | number)[][] = [];
+  const summaries: Record<string, unknown>[] = [];
+  for (const backend of backends) {
+    // A fresh context per backend: nothing cached from the previous run, so cold start is cold.
+    const context = await session.browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${session.served.url}/test-pages/inference/latency.html`);
+    await page.waitForFunction(() => document.body.dataset['ready'] === 'true');
+    const r: LatencyResult = await page.evaluate((o) => window.fvLatency.run(o), {
+      backend,
+      frames: frames + WARMUP,
+      photo,
+    });
+    await context.close();
+    const steady = (v: number[]) => v.slice(WARMUP);
+    const summary = {
+      backend: r.backend,
+      landmarks_ms_p50: round(percentile(steady(r.landmarksMs), 50), 2),
+      landmarks_ms_p95: round(percentile(steady(r.landmarksMs), 95), 2),
+      embed_ms_p50: round(percentile(steady(r.embedMs), 50), 2),
+      antispoof_ms_p50: round(percentile(steady(r.antispoofMs), 50), 2),
+      cold_start_ms: round(r.coldStartMs, 0),
+      threads: r.threads,
+    };
+    summaries.push(summary);
+    rows.push([
+      r.backend,
+      r.threads,
+      summary.landmarks_ms_p50,
+      summary.landmarks_ms_p95,
+      summary.embed_ms_p50,
+      round(percentile(steady(r.embedMs), 95), 2),
+      summary.antispoof_ms_p50,
+      summary.cold_start_ms,
+      r.framesWithoutFace,
+      r.fallback ?? '',
+    ]);
+  }
+
+  console.log(
+    `640x480 frames: ${frames} timed after ${WARMUP} warm-up; WebGPU adapter: ${adapter ? `${adapter.name}${adapter.software ? ' (software, skipped)' : ''}` : 'none'}`,
+  );
+  console.log(
+    'embed/antispoof are worker round trips (frame transfer + preprocessing + ORT run).\n',
+  );
+  console.log(
+    table(
+      [
+        'backend',
+        'threads',
+        'landmarks p50',
+        'landmarks p95',
+        'embed p50',
+        'embed p95',
+        'antispoof p50',
+        'cold start',
+        'no face',
+        'fallback',
+      ],
+      rows,
+    ),
+  );
+  console.log(
+    'targets (2-core CPU, wasm): landmarks p50 <= 15 ms, embed <= 40 ms, cold start <= 2000 ms',
+  );
+  // Other backends first, the wasm summary last (the line tools read).
+  for (const s of summaries.filter((x) => x['backend'] !== 'wasm')) console.log(JSON.stringify(s));
+  console.log(JSON.stringify(summaries.find((x) => x['backend'] === 'wasm') ?? summaries[0]));
+} finally {
+  await session.close();
+}
