@@ -57,6 +57,7 @@ export function digestRows(
 /** Tables in dependency order (children first, for deletes). */
 export const TABLES = [
   'templates',
+  'template_changes',
   'template_generations',
   'verifications',
   'sessions',
@@ -64,3 +65,13 @@ export const TABLES = [
   'calls',
   'subjects',
 ] as const;
+
+/**
+ * Change-log entries kept per model id. A cache further behind than this reloads the model
+ * instead of replaying changes; older entries are pruned by purge().
+ */
+export const CHANGE_LOG_KEEP = 10_000;
+
+export const pruneChangesSql = (keep: string): string => `
+DELETE FROM template_changes
+WHERE gen <= (SELECT g.gen FROM template_generations g WHERE g.model_id = template_changes.model_id) - ${keep}`;

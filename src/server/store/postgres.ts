@@ -5,8 +5,16 @@
 
 import pg from 'pg';
 import type { DataKeyring, SealedVector } from './at-rest';
-import { digestRows, resolveRetention, TABLES, toBase64, vectorToBase64 } from './common';
-import { IndexCache, type IndexRow } from './index-cache';
+import {
+  CHANGE_LOG_KEEP,
+  digestRows,
+  pruneChangesSql,
+  resolveRetention,
+  TABLES,
+  toBase64,
+  vectorToBase64,
+} from './common';
+import { IndexCache, type IndexChange, type IndexRow } from './index-cache';
 import {
   callFromRow,
   classifyMiss,
@@ -67,6 +75,14 @@ CREATE INDEX IF NOT EXISTS templates_model ON templates(model_id);
 CREATE TABLE IF NOT EXISTS template_generations (
   model_id TEXT PRIMARY KEY,
   gen BIGINT NOT NULL
+);
+-- Change log for other instances' identify caches: template ids only, no personal data.
+CREATE TABLE IF NOT EXISTS template_changes (
+  model_id TEXT NOT NULL,
+  gen BIGINT NOT NULL,
+  template_id TEXT NOT NULL,
+  op TEXT NOT NULL CHECK (op IN ('add', 'del')),
+  PRIMARY KEY (model_id, gen, template_id)
 );
 CREATE TABLE IF NOT EXISTS sessions (
   session_id TEXT PRIMARY KEY,
@@ -147,6 +163,7 @@ export class PostgresStore implements Store {
     this.cache = new IndexCache({
       generation: (modelId) => this.generation(this.pool, modelId),
       load: (modelId) => this.loadModel(modelId),
+      changes: (modelId, afterGen) => this.modelChanges(modelId, afterGen),
     });
   }
 
@@ -322,7 +339,12 @@ export class PostgresStore implements Store {
         ],
       )
       .catch((e: unknown) => mapUnique(e, 'template'));
-    return this.bump(c, t.modelId);
+    const gen = await this.bump(c, t.modelId);
+    await c.query(
+      "INSERT INTO template_changes(model_id, gen, template_id, op) VALUES ($1, $2, $3, 'add')",
+      [t.modelId, gen, t.templateId],
+    );
+    return gen;
   }
 
   async listTemplates(subjectId: string): Promise<TemplateRecord[]> {
@@ -497,12 +519,14 @@ export class PostgresStore implements Store {
     return this.tx(async (c) => {
       const del = async (sql: string, cutoff: number): Promise<number> =>
         (await c.query(sql, [cutoff])).rowCount ?? 0;
-      return {
+      const out = {
         verifications: await del('DELETE FROM verifications WHERE at < $1', t - p.verificationMs),
         consents: await del(purgeConsentsSql('$1'), t - p.consentMs),
         calls: await del('DELETE FROM calls WHERE at < $1', t - p.callLogMs),
         sessions: await del('DELETE FROM sessions WHERE expires_at < $1', t - p.sessionMs),
       };
+      await del(pruneChangesSql('$1'), CHANGE_LOG_KEEP);
+      return out;
     });
   }
 
@@ -566,6 +590,11 @@ export class PostgresStore implements Store {
     }, 'REPEATABLE READ READ ONLY');
   }
 
+  /** Full index loads vs. change-log replays so far (tests, metrics). */
+  indexStats(): { loads: number; replays: number } {
+    return { ...this.cache.stats };
+  }
+
   // ---- internals --------------------------------------------------------------------------
 
   private async tx<T>(fn: (c: Client) => Promise<T>, mode = 'READ COMMITTED'): Promise<T> {
@@ -587,16 +616,23 @@ export class PostgresStore implements Store {
     c: Client,
     subjectId: string,
   ): Promise<[string, number, number][]> {
-    const del = await c.query<{ model_id: string }>(
-      'DELETE FROM templates WHERE subject_id = $1 RETURNING model_id',
+    const del = await c.query<{ model_id: string; template_id: string }>(
+      'DELETE FROM templates WHERE subject_id = $1 RETURNING model_id, template_id',
       [subjectId],
     );
-    const perModel = new Map<string, number>();
-    for (const r of del.rows) perModel.set(r.model_id, (perModel.get(r.model_id) ?? 0) + 1);
+    const perModel = new Map<string, string[]>();
+    for (const r of del.rows)
+      perModel.set(r.model_id, [...(perModel.get(r.model_id) ?? []), r.template_id]);
     const out: [string, number, number][] = [];
     // Sorted so concurrent transactions lock generation rows in the same order.
-    for (const [modelId, n] of [...perModel].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      out.push([modelId, await this.bump(c, modelId), n]);
+    for (const [modelId, ids] of [...perModel].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const gen = await this.bump(c, modelId);
+      await c.query(
+        `INSERT INTO template_changes(model_id, gen, template_id, op)
+         SELECT $1, $2, unnest($3::text[]), 'del'`,
+        [modelId, gen, ids],
+      );
+      out.push([modelId, gen, ids.length]);
     }
     return out;
   }
@@ -627,6 +663,45 @@ export class PostgresStore implements Store {
         return { templateId: t.templateId, subjectId: t.subjectId, vector: t.vector };
       });
       return { gen, rows };
+    }, 'REPEATABLE READ READ ONLY');
+  }
+
+  private async modelChanges(
+    modelId: string,
+    afterGen: number,
+  ): Promise<{ gen: number; complete: boolean; changes: IndexChange[] }> {
+    return this.tx(async (c) => {
+      const gen = await this.generation(c, modelId);
+      if (gen - afterGen > CHANGE_LOG_KEEP) return { gen, complete: false, changes: [] };
+      const log = await c.query<{ gen: string; template_id: string; op: 'add' | 'del' }>(
+        `SELECT gen, template_id, op FROM template_changes
+           WHERE model_id = $1 AND gen > $2 AND gen <= $3 ORDER BY gen, template_id COLLATE "C"`,
+        [modelId, afterGen, gen],
+      );
+      const gens = new Set(log.rows.map((l) => l.gen));
+      if (gens.size !== gen - afterGen) return { gen, complete: false, changes: [] };
+      const added = log.rows.filter((l) => l.op === 'add').map((l) => l.template_id);
+      const rows = new Map<string, IndexRow>();
+      if (added.length > 0) {
+        const r = await c.query<Row>(
+          'SELECT * FROM templates WHERE model_id = $1 AND template_id = ANY($2::text[])',
+          [modelId, added],
+        );
+        for (const row of r.rows) {
+          const t = this.templateFromRow(row);
+          rows.set(t.templateId, {
+            templateId: t.templateId,
+            subjectId: t.subjectId,
+            vector: t.vector,
+          });
+        }
+      }
+      const changes = log.rows.map((l): IndexChange =>
+        l.op === 'del'
+          ? { op: 'del', templateId: l.template_id }
+          : { op: 'add', templateId: l.template_id, row: rows.get(l.template_id) ?? null },
+      );
+      return { gen, complete: true, changes };
     }, 'REPEATABLE READ READ ONLY');
   }
 

@@ -123,6 +123,24 @@ describe('SQLite file on disk', () => {
     await reopened.close();
   });
 
+  it('falls back to a full index load when the change log was pruned', async () => {
+    const keyring = DataKeyring.generate();
+    const a = await openStore(keyring);
+    const b = await openStore(keyring);
+    await a.enrol(subject('s1'), template('s1', 1));
+    expect((await b.identify(vec(1), 'm1', 1))[0]?.subjectId).toBe('s1');
+    await a.enrol(subject('s2'), template('s2', 2));
+    await a.deleteSubject('s1');
+    const raw = new Database(path);
+    raw.prepare('DELETE FROM template_changes').run(); // as if pruned long ago
+    raw.close();
+    const hits = await b.identify(vec(2), 'm1', 5);
+    expect(hits.map((h) => h.subjectId)).toEqual(['s2']);
+    expect(b.indexStats()).toEqual({ loads: 2, replays: 0 });
+    await a.close();
+    await b.close();
+  });
+
   it('stays consistent after kill -9 during enrolment', async () => {
     const keyring = DataKeyring.generate('k1');
     const env = {

@@ -8,8 +8,16 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataKeyring, SealedVector } from './at-rest';
-import { digestRows, resolveRetention, TABLES, toBase64, vectorToBase64 } from './common';
-import { IndexCache, type IndexRow } from './index-cache';
+import {
+  CHANGE_LOG_KEEP,
+  digestRows,
+  pruneChangesSql,
+  resolveRetention,
+  TABLES,
+  toBase64,
+  vectorToBase64,
+} from './common';
+import { IndexCache, type IndexChange, type IndexRow } from './index-cache';
 import {
   callFromRow,
   classifyMiss,
@@ -67,6 +75,14 @@ CREATE INDEX IF NOT EXISTS templates_model ON templates(model_id);
 CREATE TABLE IF NOT EXISTS template_generations (
   model_id TEXT PRIMARY KEY,
   gen INTEGER NOT NULL
+) STRICT;
+-- Change log for other processes' identify caches: template ids only, no personal data.
+CREATE TABLE IF NOT EXISTS template_changes (
+  model_id TEXT NOT NULL,
+  gen INTEGER NOT NULL,
+  template_id TEXT NOT NULL,
+  op TEXT NOT NULL CHECK (op IN ('add', 'del')),
+  PRIMARY KEY (model_id, gen, template_id)
 ) STRICT;
 CREATE TABLE IF NOT EXISTS sessions (
   session_id TEXT PRIMARY KEY,
@@ -150,6 +166,7 @@ export class SqliteStore implements Store {
     this.cache = new IndexCache({
       generation: async (modelId) => this.generation(modelId),
       load: async (modelId) => this.loadModel(modelId),
+      changes: async (modelId, afterGen) => this.modelChanges(modelId, afterGen),
     });
   }
 
@@ -323,7 +340,11 @@ export class SqliteStore implements Store {
         throw new StoreError('conflict', 'template already exists');
       throw e;
     }
-    return this.bump(t.modelId);
+    const gen = this.bump(t.modelId);
+    this.q(
+      "INSERT INTO template_changes(model_id, gen, template_id, op) VALUES (?, ?, ?, 'add')",
+    ).run(t.modelId, gen, t.templateId);
+    return gen;
   }
 
   async listTemplates(subjectId: string): Promise<TemplateRecord[]> {
@@ -494,13 +515,17 @@ export class SqliteStore implements Store {
   async purge(now: number, policy?: Partial<RetentionPolicy>): Promise<PurgeCounts> {
     const t = check.time('now', now);
     const p = resolveRetention(policy);
-    const counts = this.db.transaction((): PurgeCounts => ({
-      verifications: this.q('DELETE FROM verifications WHERE at < ?').run(t - p.verificationMs)
-        .changes,
-      consents: this.q(PURGE_CONSENTS).run(t - p.consentMs).changes,
-      calls: this.q('DELETE FROM calls WHERE at < ?').run(t - p.callLogMs).changes,
-      sessions: this.q('DELETE FROM sessions WHERE expires_at < ?').run(t - p.sessionMs).changes,
-    }))();
+    const counts = this.db.transaction((): PurgeCounts => {
+      const out = {
+        verifications: this.q('DELETE FROM verifications WHERE at < ?').run(t - p.verificationMs)
+          .changes,
+        consents: this.q(PURGE_CONSENTS).run(t - p.consentMs).changes,
+        calls: this.q('DELETE FROM calls WHERE at < ?').run(t - p.callLogMs).changes,
+        sessions: this.q('DELETE FROM sessions WHERE expires_at < ?').run(t - p.sessionMs).changes,
+      };
+      this.q(pruneChangesSql('?')).run(CHANGE_LOG_KEEP);
+      return out;
+    })();
     this.scrubWal();
     return counts;
   }
@@ -572,6 +597,11 @@ export class SqliteStore implements Store {
     return { integrity, foreignKeyViolations: fk.length };
   }
 
+  /** Full index loads vs. change-log replays so far (tests, metrics). */
+  indexStats(): { loads: number; replays: number } {
+    return { ...this.cache.stats };
+  }
+
   // ---- internals --------------------------------------------------------------------------
 
   private q(sql: string): Database.Statement {
@@ -585,12 +615,22 @@ export class SqliteStore implements Store {
 
   /** Deletes a subject's templates and bumps each affected model; returns [model, gen, count]. */
   private removeTemplatesTx(subjectId: string): [string, number, number][] {
-    const models = this.q(
-      'SELECT model_id, count(*) AS n FROM templates WHERE subject_id = ? GROUP BY model_id',
-    ).all(subjectId) as { model_id: string; n: number }[];
-    if (models.length === 0) return [];
+    const doomed = this.q(
+      'SELECT model_id, template_id FROM templates WHERE subject_id = ? ORDER BY model_id',
+    ).all(subjectId) as { model_id: string; template_id: string }[];
+    if (doomed.length === 0) return [];
     this.q('DELETE FROM templates WHERE subject_id = ?').run(subjectId);
-    return models.map((m) => [m.model_id, this.bump(m.model_id), m.n]);
+    const perModel = new Map<string, string[]>();
+    for (const d of doomed)
+      perModel.set(d.model_id, [...(perModel.get(d.model_id) ?? []), d.template_id]);
+    const log = this.q(
+      "INSERT INTO template_changes(model_id, gen, template_id, op) VALUES (?, ?, ?, 'del')",
+    );
+    return [...perModel].map(([modelId, ids]) => {
+      const gen = this.bump(modelId);
+      for (const id of ids) log.run(modelId, gen, id);
+      return [modelId, gen, ids.length];
+    });
   }
 
   private bump(modelId: string): number {
@@ -617,6 +657,34 @@ export class SqliteStore implements Store {
         },
       );
       return { gen, rows };
+    })();
+  }
+
+  private modelChanges(
+    modelId: string,
+    afterGen: number,
+  ): { gen: number; complete: boolean; changes: IndexChange[] } {
+    return this.db.transaction(() => {
+      const gen = this.generation(modelId);
+      if (gen - afterGen > CHANGE_LOG_KEEP) return { gen, complete: false, changes: [] };
+      const log = this.q(
+        'SELECT gen, template_id, op FROM template_changes WHERE model_id = ? AND gen > ? AND gen <= ? ORDER BY gen, template_id',
+      ).all(modelId, afterGen, gen) as { gen: number; template_id: string; op: 'add' | 'del' }[];
+      const gens = new Set(log.map((l) => l.gen));
+      if (gens.size !== gen - afterGen) return { gen, complete: false, changes: [] };
+      const get = this.q('SELECT * FROM templates WHERE template_id = ? AND model_id = ?');
+      const changes = log.map((l): IndexChange => {
+        if (l.op === 'del') return { op: 'del', templateId: l.template_id };
+        const r = get.get(l.template_id, modelId) as Row | undefined;
+        if (r === undefined) return { op: 'add', templateId: l.template_id, row: null };
+        const t = this.templateFromRow(r);
+        return {
+          op: 'add',
+          templateId: t.templateId,
+          row: { templateId: t.templateId, subjectId: t.subjectId, vector: t.vector },
+        };
+      });
+      return { gen, complete: true, changes };
     })();
   }
 

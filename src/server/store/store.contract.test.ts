@@ -325,6 +325,54 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
       await store.deleteTemplates('s1');
       expect(await other.identify(vec(1), 'm1', 3)).toEqual([]);
     });
+    it('replays interleaved writes of two instances to the same result as a fresh load', async () => {
+      const other = await sibling();
+      const both = [store, other];
+      let rnd = 12345;
+      const next = (n: number): number => {
+        rnd = (Math.imul(rnd, 1103515245) + 12345) >>> 0;
+        return rnd % n;
+      };
+      const probes = [vec(1), vec(2), vec(3)];
+      const results = async (s: Store) =>
+        Promise.all(
+          ['m1', 'm2'].flatMap((m) =>
+            probes.map(async (p) => (await s.identify(p, m, 4)).map((h) => h.templateId)),
+          ),
+        );
+      for (let step = 0; step < 60; step++) {
+        const s = both[next(2)]!;
+        const subjectId = `r${next(8)}`;
+        const what = next(4);
+        const modelId = next(3) === 0 ? 'm2' : 'm1';
+        const template = {
+          templateId: `x${step}`,
+          subjectId,
+          modelId,
+          vector: vec(1 + next(50)),
+          createdAt: T0,
+        };
+        const subject = { subjectId, devicePublicKey: null, createdAt: T0 };
+        if (what === 0) await s.enrol(subject, template);
+        else if (what === 1) await s.enrol(subject, template, { replace: true });
+        else if (what === 2) await s.deleteTemplates(subjectId);
+        else await s.deleteSubject(subjectId);
+        if (step % 6 === 5) {
+          const fresh = await sibling();
+          const expected = await results(fresh);
+          expect(await results(store)).toEqual(expected);
+          expect(await results(other)).toEqual(expected);
+        }
+      }
+      // The long-lived instances caught up by replaying the change log, not by reloading.
+      for (const s of both) {
+        const stats = (
+          s as unknown as { indexStats(): { loads: number; replays: number } }
+        ).indexStats();
+        expect(stats.replays).toBeGreaterThan(5);
+        expect(stats.loads).toBeLessThanOrEqual(2); // the first search of each model id
+      }
+    });
   });
 
   describe('sessions', () => {
