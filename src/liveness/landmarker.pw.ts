@@ -198,6 +198,17 @@ test.describe('landmarker on sample photos', () => {
     expect(counts.every((c) => c === 1)).toBe(true);
   });
 
+  test('VIDEO mode reports a second face through the periodic multi-face check', async () => {
+    const run = () =>
+      page.evaluate(([url]) => window.landmarkerTest.video(url!, 40, [450, 150, 1000, 750]), [
+        sample(3),
+      ] as const);
+    await run(); // the check's graph may still be starting
+    const { counts } = await run();
+    expect(counts.at(-1)).toBe(2);
+    expect(counts.every((c) => c >= 1 && c <= 2)).toBe(true);
+  });
+
   test('bad input is a typed error and the landmarker keeps working', async () => {
     expect(await page.evaluate(() => window.landmarkerTest.badInput('zero'))).toMatchObject({
       ok: false,
