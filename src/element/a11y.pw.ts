@@ -2,6 +2,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { startEndpoint, type TestEndpoint } from './test-support/endpoint';
 import { fakeCamera, openElement } from './test-support/page';
+import type { FvWindow } from './test-support/page';
 
 // axe-core on every step reachable with Chromium's fake camera (no face), in both languages.
 // Result screens need a face and are covered by the QA kit's puppet camera.
@@ -74,17 +75,17 @@ for (const lang of ['en', 'zh-CN'] as const) {
     await expect(el).toHaveAttribute('step', 'cancelled');
     await axe(page, 'cancelled');
 
-    await page.evaluate(() => (window as any).fv.reset());
+    await page.evaluate(() => (window as unknown as FvWindow).fv.reset());
     await expect(el).toHaveAttribute('step', 'idle');
     await axe(page, 'idle');
 
-    await page.evaluate(() => (window as any).fv.withdrawConsent());
+    await page.evaluate(() => (window as unknown as FvWindow).fv.withdrawConsent());
     await expect(el).toHaveAttribute('step', 'withdrawn');
     await axe(page, 'withdrawn');
 
     endpoint.setDown(true);
     try {
-      await page.evaluate(() => (window as any).fv.start());
+      await page.evaluate(() => (window as unknown as FvWindow).fv.start());
       await el.getByRole('checkbox').check();
       await el.getByRole('button', { name: L.accept }).click();
       await expect(el).toHaveAttribute('step', 'error');

@@ -2,6 +2,7 @@ import { chromium, expect, test, type Page } from '@playwright/test';
 import { chromiumArgs, chromiumPath } from '../../e2e/support/chromium';
 import { startEndpoint, type TestEndpoint } from './test-support/endpoint';
 import { fakeCamera, localData, mediaInfo, openElement, recordedEvents } from './test-support/page';
+import type { FvWindow } from './test-support/page';
 
 // Camera, guidance and the error states, in real Chromium with the real engine and endpoint.
 // Chromium's built-in fake camera shows a test pattern without a face, so guidance says so.
@@ -71,7 +72,7 @@ test.describe('with a fake camera', () => {
     await expect(el).toHaveAttribute('step', 'guidance', { timeout: 60_000 });
     expect((await mediaInfo(page)).gumCalls).toBe(2);
     // Removing the element from the page also stops the camera.
-    await page.evaluate(() => (window as any).fv.remove());
+    await page.evaluate(() => (window as unknown as FvWindow).fv.remove());
     await expect.poll(async () => (await mediaInfo(page)).liveTracks).toBe(0);
   });
 
@@ -115,7 +116,7 @@ test.describe('with a fake camera', () => {
     await expect(el).toHaveAttribute('step', 'guidance', { timeout: 60_000 });
     expect((await localData(page)).consents).toBe(1);
     const before = endpoint.requests.length;
-    await page.evaluate(() => (window as any).fv.withdrawConsent());
+    await page.evaluate(() => (window as unknown as FvWindow).fv.withdrawConsent());
     await expect(el).toHaveAttribute('step', 'withdrawn');
     await expect.poll(async () => (await mediaInfo(page)).liveTracks).toBe(0);
     expect(await localData(page)).toEqual({ consents: 0, keys: 0, prefs: 0 });

@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { startEndpoint, type TestEndpoint } from './test-support/endpoint';
 import { fakeCamera, localData, mediaInfo, openElement, recordedEvents } from './test-support/page';
+import type { FvWindow } from './test-support/page';
 
 // Consent screen in real Chromium with the fake camera available: nothing may be collected
 // before Accept, and the decision is recorded as REQUIREMENTS.md asks.
@@ -150,7 +151,7 @@ test('zh-CN consent screen is in Chinese with an English fallback for overrides'
   await expect(el.getByRole('button', { name: '不同意' })).toBeVisible();
   await expect(el.locator('[lang="zh-CN"]')).toHaveCount(1);
   await page.evaluate(() => {
-    (window as any).fv.strings = { 'consent.accept': '我同意' };
+    (window as unknown as FvWindow).fv.strings = { 'consent.accept': '我同意' };
   });
   await expect(el.getByRole('button', { name: '我同意' })).toBeVisible();
 });

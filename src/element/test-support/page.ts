@@ -2,6 +2,7 @@
 // stream it returns (to prove tracks stop), read the element's recorded events.
 
 import { expect, type Page } from '@playwright/test';
+import type { FaceVerify } from '../face-verify';
 import { chromiumArgs, chromiumPath } from '../../../e2e/support/chromium';
 
 /** Chromium with its built-in fake camera (a test pattern, no face) and auto-granted prompt. */
@@ -87,3 +88,6 @@ export function localData(page: Page): Promise<{ consents: number; keys: number;
     return out;
   });
 }
+
+/** The test page exposes its element as `window.fv`. */
+export type FvWindow = Window & { fv: FaceVerify };
