@@ -3,17 +3,26 @@
 // series through ChallengeRunner, to check the detectors' defaults on real landmarker output.
 //
 //   npx tsx scripts/dev/challenge-clips.ts [--people ava,bea] [--fps 30]
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { openLandmarkSession, type LandmarkSession } from '../fake-camera/browser';
 import type { ActionSpec } from '../fake-camera/actions';
 import { prepareFace, renderClip, type ClipKind } from '../fake-camera/clip';
 import { samplePeople, type SamplePersonName } from '../../src/testing/photos';
-import { ChallengeRunner, type ChallengeKind, type RunnerState } from '../../src/liveness/challenges';
+import {
+  ChallengeRunner,
+  type ChallengeKind,
+  type RunnerState,
+} from '../../src/liveness/challenges';
 
 const { values } = parseArgs({
   options: {
     people: { type: 'string', default: 'ava,bea,dana' },
     fps: { type: 'string', default: '30' },
+    /** Write the measured signal rows (no landmarks) of every case to this JSON file. */
+    dump: { type: 'string' },
+    /** Only cases whose name contains this. */
+    only: { type: 'string', default: '' },
   },
 });
 
@@ -29,7 +38,17 @@ const CASES: Case[] = [
   {
     name: 'all four, in order',
     kind: 'live',
-    actions: [n(1200), 'blink', n(600), 'turn-left', n(600), 'open-mouth', n(600), 'turn-right', n(600)],
+    actions: [
+      n(1200),
+      'blink',
+      n(600),
+      'turn-left',
+      n(600),
+      'open-mouth',
+      n(600),
+      'turn-right',
+      n(600),
+    ],
     sequence: ['blink', 'turn-left', 'open-mouth', 'turn-right'],
   },
   {
@@ -45,25 +64,37 @@ const CASES: Case[] = [
 const fmt = (s: RunnerState): string => {
   if (s.phase === 'passed') {
     return `PASSED ${s.evidence
-      .map((e) => `${e.kind}(${Math.round(e.completedAt - e.startedAt)}ms, peak ${e.peak.toFixed(2)}, score ${e.score.toFixed(2)})`)
+      .map(
+        (e) =>
+          `${e.kind}(${Math.round(e.completedAt - e.startedAt)}ms, peak ${e.peak.toFixed(2)}, score ${e.score.toFixed(2)})`,
+      )
       .join(' ')}`;
   }
-  if (s.phase === 'failed') return `FAILED ${s.reason} at step ${s.index} (${s.kind}) observed=${s.observed}`;
+  if (s.phase === 'failed')
+    return `FAILED ${s.reason} at step ${s.index} (${s.kind}) observed=${s.observed}`;
   return s.phase;
 };
 
+const dumped: Record<string, unknown> = {};
 let session: Promise<LandmarkSession> | null = null;
 const getSession = (): Promise<LandmarkSession> => (session ??= openLandmarkSession());
 try {
   const fps = Number(values.fps);
   for (const who of values.people!.split(',') as SamplePersonName[]) {
     const face = await prepareFace(samplePeople[who](), getSession);
-    for (const c of CASES) {
+    for (const c of CASES.filter((x) => x.name.includes(values.only!))) {
       const frames = [...renderClip(face, c.actions, { kind: c.kind, fps })];
-      const rows = await (await getSession()).trace(
+      const rows = await (
+        await getSession()
+      ).trace(
         frames.map((f) => f.image),
         fps,
       );
+      dumped[`${who}/${c.name}`] = {
+        sequence: c.sequence,
+        rows,
+        labels: frames.map((f) => f.action),
+      };
       const runner = new ChallengeRunner(c.sequence, { timeoutMs: 6000 });
       let st: RunnerState = runner.state;
       let missing = 0;
@@ -84,6 +115,7 @@ try {
       );
     }
   }
+  if (values.dump) writeFileSync(values.dump, JSON.stringify(dumped));
 } finally {
   if (session) await (await session).close();
 }

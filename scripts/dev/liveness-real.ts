@@ -87,13 +87,15 @@ async function main(): Promise<void> {
   await page.route(`${ORIGIN}/**`, async (route) => {
     const path = new URL(route.request().url()).pathname;
     if (path === '/') return route.fulfill({ contentType: 'text/html', body: PAGE });
-    if (path === '/model.task') return route.fulfill({ path: join(root, 'public/models/face_landmarker.task') });
+    if (path === '/model.task')
+      return route.fulfill({ path: join(root, 'public/models/face_landmarker.task') });
     if (path.startsWith('/tv/')) {
       const f = join(tv, path.slice(4));
       const type = f.endsWith('.wasm') ? 'application/wasm' : 'text/javascript';
       return route.fulfill({ path: f, contentType: type });
     }
-    if (path.startsWith('/img/')) return route.fulfill({ path: join(dir, decodeURIComponent(path.slice(5))) });
+    if (path.startsWith('/img/'))
+      return route.fulfill({ path: join(dir, decodeURIComponent(path.slice(5))) });
     return route.fulfill({ status: 404, body: '' });
   });
   await page.goto(`${ORIGIN}/`);
@@ -112,15 +114,28 @@ async function main(): Promise<void> {
       const file = files[i]!;
       const t = args.frames ? (i * 1000) / fps : null;
       const r = (await page.evaluate(
-        ([u, tt, b]) => (window as unknown as { analyse: Function }).analyse(u, tt, b),
+        ([u, tt, b]) =>
+          (
+            window as unknown as { analyse: (u: string, t: number | null, b: number) => unknown }
+          ).analyse(u, tt, b),
         [`/img/${encodeURIComponent(file)}`, t, blur] as const,
-      )) as { faces: { lm: number[]; m: number[] | null }[]; w: number; h: number; px: number[] | null };
+      )) as {
+        faces: { lm: number[]; m: number[] | null }[];
+        w: number;
+        h: number;
+        px: number[] | null;
+      };
       const faces: FaceObservation[] = r.faces.map(({ lm, m }) => {
         const landmarks = Float32Array.from(lm);
-        let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+        let x0 = Infinity,
+          y0 = Infinity,
+          x1 = -Infinity,
+          y1 = -Infinity;
         for (let k = 0; k < landmarks.length; k += 3) {
-          x0 = Math.min(x0, landmarks[k]!); x1 = Math.max(x1, landmarks[k]!);
-          y0 = Math.min(y0, landmarks[k + 1]!); y1 = Math.max(y1, landmarks[k + 1]!);
+          x0 = Math.min(x0, landmarks[k]!);
+          x1 = Math.max(x1, landmarks[k]!);
+          y0 = Math.min(y0, landmarks[k + 1]!);
+          y1 = Math.max(y1, landmarks[k + 1]!);
         }
         return {
           landmarks,
@@ -142,7 +157,9 @@ async function main(): Promise<void> {
       const stats = measureFrame(pixels, main.box);
       const q = assessQuality(faces, stats);
       const eye = eyeOpenness(main.landmarks);
-      const pm = main.matrix ? headPoseFromMatrix(main.matrix) : { yaw: NaN, pitch: NaN, roll: NaN };
+      const pm = main.matrix
+        ? headPoseFromMatrix(main.matrix)
+        : { yaw: NaN, pitch: NaN, roll: NaN };
       const pl = headPoseFromLandmarks(main.landmarks);
       const p5 = fivePoints(main.landmarks);
       const arcOk = p5[0]! < p5[2]! && p5[6]! < p5[8]!; // image-left eye and mouth corner first

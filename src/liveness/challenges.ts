@@ -54,9 +54,9 @@ export interface ChallengeOptions {
   blinkMinMs: number;
   /** Blink: closed longer than this is not a blink (eyes shut), ms. Default 800. */
   blinkMaxMs: number;
-  /** Turn: yaw change from neutral that counts as a turn, degrees. Default 18. */
+  /** Turn: yaw change from neutral that counts as a turn, degrees. Default 15. */
   turnDeg: number;
-  /** Turn: back within this many degrees of neutral re-arms the detector. Default 8. */
+  /** Turn: back within this many degrees of neutral re-arms the detector. Default 7. */
   turnReleaseDeg: number;
   /** Mouth: opening above neutral that counts as open. Default 0.25. */
   mouthDelta: number;
@@ -78,8 +78,8 @@ export const DEFAULT_CHALLENGE_OPTIONS: Readonly<ChallengeOptions> = Object.free
   blinkOpenRatio: 0.8,
   blinkMinMs: 10,
   blinkMaxMs: 800,
-  turnDeg: 18,
-  turnReleaseDeg: 8,
+  turnDeg: 15,
+  turnReleaseDeg: 7,
   mouthDelta: 0.25,
   mouthReleaseDelta: 0.12,
   holdMs: 120,
