@@ -229,18 +229,23 @@ async function main(): Promise<void> {
 
     // Library: 100k identify templates + verify subjects enrolled through the real routes.
     const now0 = Date.now();
-    for (let i = 0; i < TEMPLATES; i++) {
-      const subjectId = `lib-${String(i).padStart(6, '0')}`;
-      await store.enrol(
-        { subjectId, devicePublicKey: null, createdAt: now0 },
-        {
-          templateId: `t-${i}`,
-          subjectId,
-          modelId: MODEL,
-          vector: unitVector(1_000_000 + i),
-          createdAt: now0,
-        },
-      );
+    // Bulk import (one transaction per chunk) through the store's enrolMany.
+    for (let start = 0; start < TEMPLATES; start += 10_000) {
+      const entries = [];
+      for (let i = start; i < Math.min(TEMPLATES, start + 10_000); i++) {
+        const subjectId = `lib-${String(i).padStart(6, '0')}`;
+        entries.push({
+          subject: { subjectId, devicePublicKey: null, createdAt: now0 },
+          template: {
+            templateId: `t-${i}`,
+            subjectId,
+            modelId: MODEL,
+            vector: unitVector(1_000_000 + i),
+            createdAt: now0,
+          },
+        });
+      }
+      await store.enrolMany(entries);
     }
     const seedMs = performance.now() - t0;
     for (let i = 0; i < VERIFY_SUBJECTS; i++) {
