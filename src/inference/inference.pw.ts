@@ -111,6 +111,12 @@ test.describe('inference on wasm', () => {
     });
   });
 
+  test('an AbortSignal stops loading with a typed error', async () => {
+    const r = await page.evaluate(() => window.fvHarness.aborts());
+    expect(r.before).toBe('aborted');
+    expect(r.during).toBe('aborted');
+  });
+
   test('a disposed engine rejects with a typed error', async () => {
     const code = await page.evaluate(async () => {
       window.fvHarness.dispose();

@@ -216,12 +216,26 @@ async function initError(options: { backend?: BackendPreference; assetBase?: str
   return errorCode(() => init(options));
 }
 
+/** Abort before start and during loading: both must reject with 'aborted', promptly. */
+async function aborts() {
+  const assetBase = defaultBase;
+  const before = new AbortController();
+  before.abort();
+  const during = new AbortController();
+  const pending = createInference({ assetBase, backend: 'wasm', signal: during.signal });
+  setTimeout(() => during.abort(), 50);
+  return {
+    before: await errorCode(() => createInference({ assetBase, signal: before.signal })),
+    during: await errorCode(() => pending),
+  };
+}
+
 function dispose() {
   inference?.dispose();
   inference = null;
 }
 
-const harness = { init, initError, boxes, face, badInputs, dropWhileBusy, dispose };
+const harness = { init, initError, boxes, face, badInputs, dropWhileBusy, aborts, dispose };
 declare global {
   interface Window {
     fvHarness: typeof harness;
