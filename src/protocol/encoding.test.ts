@@ -122,7 +122,7 @@ describe('plausibility checks', () => {
       'liveness_order',
     );
     const overlap = p.liveness.map((e) => ({ ...e }));
-    overlap[1]!.startedAt = 1200;
+    overlap[1]!.startedAt = 700; // 600 ms before the previous completion
     expect(codeOf(() => checkLiveness(issued, overlap, p.clientTime))).toBe('liveness_timing');
     expect(codeOf(() => checkLiveness(issued, p.liveness, 2900))).toBe('liveness_timing');
     const weak = p.liveness.map((e) => ({ ...e, score: 0.2 }));

@@ -55,13 +55,20 @@ export interface LivenessPolicy {
   minScore: number;
   /** Evidence may not start earlier than this before `clientTime` (session lifetime + slack). */
   maxSpanMs: number;
+  /** How far an action's start may precede the previous completion (detector sample jitter). */
+  overlapToleranceMs: number;
 }
 
+/**
+ * Never stricter than the widget's own detector (src/liveness/challenges.ts: blinks from 10 ms,
+ * turns and mouth held 120 ms, 8 s step timeout), or real people would be rejected.
+ */
 export const DEFAULT_LIVENESS_POLICY: LivenessPolicy = {
-  minDurationMs: { blink: 40, 'turn-left': 150, 'turn-right': 150, 'open-mouth': 120 },
+  minDurationMs: { blink: 10, 'turn-left': 120, 'turn-right': 120, 'open-mouth': 120 },
   maxDurationMs: 20_000,
   minScore: 0.5,
   maxSpanMs: 150_000,
+  overlapToleranceMs: 500,
 };
 
 /**
@@ -82,7 +89,7 @@ export function checkLiveness(
   for (let i = 0; i < issued.length; i++) orderOk = evidence[i]?.kind === issued[i] && orderOk;
   if (!orderOk) throw new ProtocolError('liveness_order', 'challenges performed out of order');
   if (!Number.isFinite(clientTime)) throw new ProtocolError('liveness_timing', 'client time');
-  let previousEnd = clientTime - policy.maxSpanMs;
+  let previousEnd = clientTime - policy.maxSpanMs + policy.overlapToleranceMs;
   for (const e of evidence) {
     if (!Number.isFinite(e.startedAt) || !Number.isFinite(e.completedAt)) {
       throw new ProtocolError('liveness_timing', 'non-finite time');
@@ -91,7 +98,7 @@ export function checkLiveness(
     if (d < policy.minDurationMs[e.kind] || d > policy.maxDurationMs) {
       throw new ProtocolError('liveness_timing', 'implausible challenge duration');
     }
-    if (e.startedAt < previousEnd) {
+    if (e.startedAt < previousEnd - policy.overlapToleranceMs) {
       throw new ProtocolError('liveness_timing', 'challenges overlap or precede the session');
     }
     previousEnd = e.completedAt;
