@@ -1,6 +1,7 @@
 // JSON shapes of the endpoint's requests and responses, shared by the server and the browser client.
 
 import type { Purpose } from './payload';
+import type { Receipt } from './receipt';
 
 export interface EnrollResponse {
   sessionId: string;
@@ -9,6 +10,10 @@ export interface EnrollResponse {
   modelId: string;
   /** True when this enrolment replaced earlier templates (re-enrolment / correction). */
   replaced: boolean;
+  /** Server time of the result (epoch ms), part of the signed receipt. */
+  at: number;
+  /** Signature over the result for the host's backend (`verifyReceipt`, GET /v1/keys). */
+  receipt: Receipt;
 }
 
 export interface VerifyResponse {
@@ -17,6 +22,8 @@ export interface VerifyResponse {
   decision: 'match' | 'no-match';
   score: number;
   threshold: number;
+  at: number;
+  receipt: Receipt;
 }
 
 export interface Candidate {
@@ -29,6 +36,8 @@ export interface IdentifyResponse {
   sessionId: string;
   threshold: number;
   results: { face: number; candidates: Candidate[]; match: Candidate | null }[];
+  at: number;
+  receipt: Receipt;
 }
 
 export interface ConsentRequest {

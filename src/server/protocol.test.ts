@@ -3,7 +3,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sign } from '../crypto/sign';
 import { exportPublicKeyRaw } from '../crypto/keys';
+import type { EnrollResponse, IdentifyResponse, VerifyResponse } from '../protocol/api';
 import { fromBase64Url, toBase64Url } from '../protocol/encoding';
+import { receiptClaimsOf, verifyReceipt } from '../protocol/receipt';
 import { encodePayload, envelopeSignedBytes, type SealedEnvelope } from '../protocol/payload';
 import {
   Device,
@@ -71,6 +73,19 @@ describe('round trip', () => {
     expect(r.body['score']).toBeGreaterThan(0.99);
     expect(r.body['threshold']).toBe(h.config.threshold);
 
+    // The host's backend checks the signed receipt with the published key; any change breaks it.
+    const keys = (await (await h.app.request('/v1/keys')).json()) as {
+      receipts: { keyId: string; publicKey: string };
+    };
+    const res = r.body as unknown as VerifyResponse;
+    expect(res.receipt.keyId).toBe(keys.receipts.keyId);
+    const claims = receiptClaimsOf({ purpose: 'verify', ...res });
+    expect(await verifyReceipt(keys.receipts.publicKey, claims, res.receipt)).toBe(true);
+    const forged = receiptClaimsOf({ purpose: 'verify', ...res, subjectId: 'mallory' });
+    expect(await verifyReceipt(keys.receipts.publicKey, forged, res.receipt)).toBe(false);
+    const lowered = receiptClaimsOf({ purpose: 'verify', ...res, decision: 'no-match' });
+    expect(await verifyReceipt(keys.receipts.publicKey, lowered, res.receipt)).toBe(false);
+
     const other = await verifyEnvelope(unitVector(2));
     const r2 = await post('/v1/verify', other.env);
     expect(r2.body['decision']).toBe('no-match');
@@ -92,6 +107,12 @@ describe('round trip', () => {
     }[];
     expect(results.map((x) => x.match?.subjectId ?? null)).toEqual(['bob', 'alice', null]);
     expect(results[0]!.candidates).toHaveLength(2);
+    const keys = (await (await h.app.request('/v1/keys')).json()) as {
+      receipts: { publicKey: string };
+    };
+    const res = r.body as unknown as IdentifyResponse;
+    const claims = receiptClaimsOf({ purpose: 'identify', ...res });
+    expect(await verifyReceipt(keys.receipts.publicKey, claims, res.receipt)).toBe(true);
   });
 
   it('issues >= 3 distinct challenges in a server-chosen order and a 32-byte nonce', async () => {
@@ -300,6 +321,12 @@ describe('consent, lockout, suspension, rights', () => {
     const r = await post('/v1/enroll', env);
     expect(r.status).toBe(201);
     expect(r.body['replaced']).toBe(true);
+    const keys = (await (await h.app.request('/v1/keys')).json()) as {
+      receipts: { publicKey: string };
+    };
+    const res = r.body as unknown as EnrollResponse;
+    const claims = receiptClaimsOf({ purpose: 'enroll', ...res });
+    expect(await verifyReceipt(keys.receipts.publicKey, claims, res.receipt)).toBe(true);
     const templates = await h.store.listTemplates('alice');
     expect(templates).toHaveLength(1);
     expect(templates[0]!.templateId).toBe(r.body['templateId']);

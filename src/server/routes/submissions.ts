@@ -14,6 +14,7 @@ import { constantTimeEqual, toBase64Url } from '../../protocol/encoding';
 import { ProtocolError } from '../../protocol/errors';
 import { cosine, decide } from '../../protocol/match';
 import { MAX_FACES, PURPOSES, type Purpose, type SubmissionPayload } from '../../protocol/payload';
+import { receiptClaimsOf, receiptSignedBytes, type Receipt } from '../../protocol/receipt';
 import { checkLiveness, checkVector } from '../../protocol/session';
 import {
   nonceHash,
@@ -127,6 +128,14 @@ function checkCapture(
 
 const newId = (d: AppDeps): string => toBase64Url(d.random(16));
 
+async function sign(
+  d: AppDeps,
+  claims: Parameters<typeof receiptSignedBytes>[0],
+): Promise<Receipt> {
+  const sig = await d.keys.signReceipt(receiptSignedBytes(claims));
+  return { keyId: d.keys.signingPublic().keyId, at: claims.at, sig: toBase64Url(sig) };
+}
+
 export function submissionRoutes(app: Hono<AppEnv>, d: AppDeps): void {
   app.post('/v1/enroll', async (c) => {
     const { payload, deviceKey, now } = await openChecked(c, d, 'enroll');
@@ -163,12 +172,17 @@ export function submissionRoutes(app: Hono<AppEnv>, d: AppDeps): void {
       score: null,
       at: now,
     });
-    const res: EnrollResponse = {
+    const body = {
       sessionId: payload.sessionId,
       subjectId,
       templateId,
       modelId: payload.modelId,
       replaced,
+      at: now,
+    };
+    const res: EnrollResponse = {
+      ...body,
+      receipt: await sign(d, receiptClaimsOf({ purpose: 'enroll', ...body })),
     };
     return c.json(res, 201);
   });
@@ -212,12 +226,17 @@ export function submissionRoutes(app: Hono<AppEnv>, d: AppDeps): void {
       score: best,
       at: now,
     });
-    const res: VerifyResponse = {
+    const body = {
       sessionId: payload.sessionId,
       subjectId,
-      decision: decision.match ? 'match' : 'no-match',
+      decision: decision.match ? ('match' as const) : ('no-match' as const),
       score: best,
       threshold: decision.threshold,
+      at: now,
+    };
+    const res: VerifyResponse = {
+      ...body,
+      receipt: await sign(d, receiptClaimsOf({ purpose: 'verify', ...body })),
     };
     return c.json(res);
   });
@@ -256,10 +275,10 @@ export function submissionRoutes(app: Hono<AppEnv>, d: AppDeps): void {
         at: now,
       });
     }
+    const body = { sessionId: payload.sessionId, threshold: d.config.threshold, results, at: now };
     const res: IdentifyResponse = {
-      sessionId: payload.sessionId,
-      threshold: d.config.threshold,
-      results,
+      ...body,
+      receipt: await sign(d, receiptClaimsOf({ purpose: 'identify', ...body })),
     };
     return c.json(res);
   });

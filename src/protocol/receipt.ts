@@ -1,0 +1,109 @@
+// Signed result receipts. The browser relays the endpoint's answer to the host page, so the host's
+// own backend must not trust it as is: it checks the receipt with the endpoint's published receipt
+// key (GET /v1/keys). Pure: WebCrypto only.
+
+import { Writer, fromBase64Url } from './encoding';
+import type { EnrollResponse, IdentifyResponse, VerifyResponse } from './api';
+import type { Purpose } from './payload';
+
+const TAG = new TextEncoder().encode('face-verify/receipt/v1');
+
+export interface ReceiptEntry {
+  /** '' when no subject (identify without a match). */
+  subjectId: string;
+  decision: 'match' | 'no-match' | 'enrolled';
+  /** NaN when there is no score (enrolment). */
+  score: number;
+}
+
+export interface ReceiptClaims {
+  sessionId: string;
+  purpose: Purpose;
+  threshold: number;
+  at: number;
+  entries: ReceiptEntry[];
+}
+
+export interface Receipt {
+  keyId: string;
+  at: number;
+  /** ECDSA P-256/SHA-256, P1363, base64url, over `receiptSignedBytes`. */
+  sig: string;
+}
+
+// NaN bit patterns are implementation-defined, so "no number" is a flag byte, never a NaN.
+function num(w: Writer, x: number): Writer {
+  return Number.isNaN(x) ? w.u8(0) : w.u8(1).f64(x);
+}
+
+export function receiptSignedBytes(c: ReceiptClaims): Uint8Array {
+  const w = new Writer(256).raw(TAG).str(c.sessionId).str(c.purpose);
+  num(w, c.threshold).f64(c.at).u8(c.entries.length);
+  for (const e of c.entries) num(w.str(e.subjectId).str(e.decision), e.score);
+  return w.finish();
+}
+
+/** Host-backend check: true when `receipt` signs exactly these claims with `publicKey` (raw). */
+export async function verifyReceipt(
+  publicKey: string,
+  claims: ReceiptClaims,
+  receipt: Receipt,
+): Promise<boolean> {
+  if (receipt.at !== claims.at) return false;
+  try {
+    const key = await crypto.subtle.importKey(
+      'raw',
+      fromBase64Url(publicKey) as Uint8Array<ArrayBuffer>,
+      { name: 'ECDSA', namedCurve: 'P-256' },
+      false,
+      ['verify'],
+    );
+    return await crypto.subtle.verify(
+      { name: 'ECDSA', hash: 'SHA-256' },
+      key,
+      fromBase64Url(receipt.sig) as Uint8Array<ArrayBuffer>,
+      receiptSignedBytes(claims) as Uint8Array<ArrayBuffer>,
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** The claims a response carries, rebuilt the same way on the host backend. */
+export function receiptClaimsOf(
+  r:
+    | ({ purpose: 'enroll' } & Omit<EnrollResponse, 'receipt'>)
+    | ({ purpose: 'verify' } & Omit<VerifyResponse, 'receipt'>)
+    | ({ purpose: 'identify' } & Omit<IdentifyResponse, 'receipt'>),
+): ReceiptClaims {
+  switch (r.purpose) {
+    case 'enroll':
+      return {
+        sessionId: r.sessionId,
+        purpose: 'enroll',
+        threshold: Number.NaN,
+        at: r.at,
+        entries: [{ subjectId: r.subjectId, decision: 'enrolled', score: Number.NaN }],
+      };
+    case 'verify':
+      return {
+        sessionId: r.sessionId,
+        purpose: 'verify',
+        threshold: r.threshold,
+        at: r.at,
+        entries: [{ subjectId: r.subjectId, decision: r.decision, score: r.score }],
+      };
+    case 'identify':
+      return {
+        sessionId: r.sessionId,
+        purpose: 'identify',
+        threshold: r.threshold,
+        at: r.at,
+        entries: r.results.map((x) => ({
+          subjectId: x.match?.subjectId ?? '',
+          decision: x.match ? 'match' : 'no-match',
+          score: x.candidates[0]?.score ?? Number.NaN,
+        })),
+      };
+  }
+}
