@@ -42,12 +42,13 @@ export function actionPose(action: ActionName, t: number, ms: number): Pose {
     case 'neutral':
       return NEUTRAL;
     case 'blink': {
-      // Close in ~90 ms, stay shut ~120 ms, reopen in ~140 ms, whatever the slot length.
+      // Close in 90 ms, reopen in 140 ms; a longer slot keeps the eyes shut longer (at most
+      // ~500 ms, well inside a 800 ms blink bound), so a slow frame sampler still sees it.
       const at = t * ms;
       const close = 90;
-      const shut = 120;
       const open = 140;
-      const lead = Math.max(0, (ms - close - shut - open) / 2);
+      const lead = 50;
+      const shut = Math.min(500, Math.max(60, ms - close - open - 2 * lead));
       const u = at - lead;
       let c = 0;
       if (u >= 0 && u < close) c = smooth(u / close);

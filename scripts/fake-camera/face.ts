@@ -78,6 +78,8 @@ export interface FaceModel {
   triangles: Triangle[];
   center: readonly [number, number, number];
   faceWidth: number;
+  /** Point index range [start, end) of the inner anchor ring. */
+  innerRing: readonly [number, number];
 }
 
 /**
@@ -108,14 +110,22 @@ export function createFaceModel(landmarks: Float32Array, width: number, height: 
   const step = 80;
   for (let x = 0; x <= width; x += step) anchors.push(x, 0, x, height);
   for (let y = step; y < height; y += step) anchors.push(0, y, width, y);
-  const rx = faceWidth * 0.95;
-  const ry = (maxY - minY) * 0.9;
-  for (let k = 0; k < 24; k++) {
-    const a = (k / 24) * Math.PI * 2;
-    const x = cx + rx * Math.cos(a);
-    const y = cy + ry * Math.sin(a);
-    if (x > 1 && x < width - 1 && y > 1 && y < height - 1) anchors.push(x, y);
-  }
+  // Two rings: the inner one follows the head part way, the outer one is fixed, so the stretch
+  // of a head turn spreads over the hair and background instead of tearing at the cheek.
+  const ring = (scale: number): void => {
+    const rx = faceWidth * scale;
+    const ry = (maxY - minY) * scale * 0.95;
+    for (let k = 0; k < 24; k++) {
+      const a = (k / 24) * Math.PI * 2;
+      const x = cx + rx * Math.cos(a);
+      const y = cy + ry * Math.sin(a);
+      if (x > 1 && x < width - 1 && y > 1 && y < height - 1) anchors.push(x, y);
+    }
+  };
+  const innerRingStart = LANDMARK_COUNT + anchors.length / 2;
+  ring(0.8);
+  const innerRingEnd = LANDMARK_COUNT + anchors.length / 2;
+  ring(1.25);
   const points = new Float32Array(LANDMARK_COUNT * 2 + anchors.length);
   for (let i = 0; i < LANDMARK_COUNT; i++) {
     points[2 * i] = lm[3 * i]!;
@@ -132,8 +142,9 @@ export function createFaceModel(landmarks: Float32Array, width: number, height: 
     points,
     triangles: delaunay(points),
     // Rotation pivot sits behind the face surface, about where the neck axis is.
-    center: [cx, cy, cz + faceWidth * 0.35],
+    center: [cx, cy, cz + faceWidth * 0.2],
     faceWidth,
+    innerRing: [innerRingStart, innerRingEnd],
   };
 }
 
@@ -186,8 +197,8 @@ export function poseFace(face: FaceModel, pose: Pose): PosedFace {
   }
 
   const m = Math.min(1, Math.max(0, pose.mouthOpen));
-  let mouth = new Float32Array(0);
-  let teeth = new Float32Array(0);
+  let mouth: Float32Array = new Float32Array(0);
+  let teeth: Float32Array = new Float32Array(0);
   if (m > 0) {
     const mouthW = dist(base, 61, 291);
     const drop = m * 0.45 * mouthW;
@@ -251,6 +262,16 @@ export function poseFace(face: FaceModel, pose: Pose): PosedFace {
     points[2 * i] = rx;
     points[2 * i + 1] = ry;
     depth[i] = rz;
+  }
+  let mx = 0;
+  let my = 0;
+  for (let i = 0; i < n; i++) {
+    mx += points[2 * i]! - lm[3 * i]!;
+    my += points[2 * i + 1]! - lm[3 * i + 1]!;
+  }
+  for (let i = face.innerRing[0]; i < face.innerRing[1]; i++) {
+    points[2 * i] = points[2 * i]! + (0.6 * mx) / n;
+    points[2 * i + 1] = points[2 * i + 1]! + (0.6 * my) / n;
   }
   const rot = (poly: Float32Array, zOf: number): Float32Array => {
     const out = new Float32Array(poly.length);

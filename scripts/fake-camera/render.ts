@@ -18,7 +18,7 @@ export const FRAME_HEIGHT = 480;
  * The crop of `photo` (4:3) that puts the face box at `faceFraction` of the frame width, centred
  * a little above the middle like a person looking into a laptop camera.
  */
-export function frameRect(photo: Image, face: Rect, faceFraction = 0.32): Rect {
+export function frameRect(photo: Image, face: Rect, faceFraction = 0.28): Rect {
   const width = face.width / faceFraction;
   const height = (width * 3) / 4;
   const cx = face.x + face.width / 2;

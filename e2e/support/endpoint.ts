@@ -1,0 +1,118 @@
+// The real endpoint app over a real SQLite file in a temporary directory, on a loopback port.
+// Test mode adds one thing: with `seed`, every session gets the same challenge order (the
+// shuffle's single-byte draws come from a seeded stream reset per session; nonces and keys stay
+// crypto-random), so a pre-recorded y4m/mjpeg clip can perform the challenges in order.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import { createApp } from '../../src/server/app';
+import { defaultConfig, type ServerConfig } from '../../src/server/config';
+import { ServerKeys } from '../../src/server/keys';
+import { shuffledChallenges } from '../../src/server/routes/sessions';
+import { DataKeyring } from '../../src/server/store/at-rest';
+import { SqliteStore } from '../../src/server/store/sqlite';
+import type { ChallengeKind } from '../../src/protocol/payload';
+
+export interface E2eEndpoint {
+  url: string;
+  dbPath: string;
+  close(): Promise<void>;
+}
+
+export interface E2eEndpointOptions {
+  origins: string[];
+  port?: number;
+  seed?: number;
+  config?: Partial<ServerConfig>;
+}
+
+/** The embedding model id the browser will report: the manifest's fr_feature entry. */
+export function manifestModelIds(): string[] {
+  try {
+    const m = JSON.parse(
+      readFileSync(new URL('../../public/models/manifest.json', import.meta.url), 'utf8'),
+    ) as {
+      files?: { name: string; id?: string }[];
+    };
+    const id = m.files?.find((f) => f.name === 'fr_feature.onnx')?.id;
+    return id ? [id] : ['fr_feature'];
+  } catch {
+    return ['fr_feature'];
+  }
+}
+
+/** xorshift32 byte stream. */
+function seededBytes(seed: number): (n: number) => Uint8Array {
+  let s = seed >>> 0 || 1;
+  return (n) => {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      s ^= s << 13;
+      s >>>= 0;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      s >>>= 0;
+      out[i] = s & 0xff;
+    }
+    return out;
+  };
+}
+
+/** The order every session gets from an endpoint started with `seed`. */
+export function seededOrder(seed: number, count = 3): ChallengeKind[] {
+  return shuffledChallenges(count, seededBytes(seed));
+}
+
+export async function startE2eEndpoint(o: E2eEndpointOptions): Promise<E2eEndpoint> {
+  const dir = mkdtempSync(join(tmpdir(), 'fv-e2e-'));
+  const dbPath = join(dir, 'face-verify.db');
+  const store = new SqliteStore({ path: dbPath, keyring: DataKeyring.generate() });
+  await store.migrate();
+  const keys = await ServerKeys.open(join(dir, 'server-keys.json'), Date.now());
+  const config = defaultConfig({
+    origins: o.origins,
+    // One test machine is one client: keep per-client limits out of the way of the suite.
+    rateLimit: { perSecond: 1000, burst: 1000 },
+    operatorKey: 'e2e-operator-key-0123456789abcdef',
+    modelIds: manifestModelIds(),
+    ...o.config,
+  });
+  let seeded = o.seed === undefined ? null : seededBytes(o.seed);
+  // Single-byte draws are the shuffle's; everything longer (nonces, ids) stays crypto-random.
+  const random =
+    o.seed === undefined
+      ? undefined
+      : (n: number): Uint8Array => (n === 1 && seeded ? seeded(1) : new Uint8Array(randomBytes(n)));
+  const app = createApp({ store, keys, config, ...(random ? { random } : {}) });
+  const server = serve({
+    port: o.port ?? 0,
+    hostname: '127.0.0.1',
+    fetch: (req, env) => {
+      if (
+        o.seed !== undefined &&
+        req.method === 'POST' &&
+        new URL(req.url).pathname === '/v1/sessions'
+      ) {
+        seeded = seededBytes(o.seed);
+      }
+      return app.fetch(req, env);
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', () => resolve());
+    server.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    dbPath,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,83 @@
+// Our landmarker in headless Chromium (tasks-vision needs a browser): a Vite dev server for
+// test-pages/fake-camera/ and a playwright-core page that Node sends JPEG frames to.
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { ViteDevServer } from 'vite';
+import type { StillFace, TraceRow } from '../../test-pages/fake-camera/main';
+import { chromiumArgs, chromiumPath } from '../../e2e/support/chromium';
+import { encodeJpeg, type Image } from './image';
+
+export type { StillFace, TraceRow };
+
+export interface LandmarkSession {
+  /** IMAGE mode on a still; every face found, landmarks in the image's pixels. */
+  detect(img: Image): Promise<StillFace[]>;
+  /** The element's passive anti-spoof live probability for the largest face, or null. */
+  live(img: Image): Promise<number | null>;
+  /** VIDEO mode over a clip's frames: eye openness, mouth opening, yaw per frame. */
+  trace(frames: readonly Image[], fps: number): Promise<TraceRow[]>;
+  close(): Promise<void>;
+}
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+const b64 = (img: Image, quality: number): string =>
+  Buffer.from(encodeJpeg(img, quality)).toString('base64');
+
+export async function openLandmarkSession(): Promise<LandmarkSession> {
+  const { createServer } = await import('vite');
+  let server: ViteDevServer | null = null;
+  let browser: Browser | null = null;
+  try {
+    server = await createServer({
+      root,
+      configFile: `${root}vite.config.ts`,
+      logLevel: 'error',
+      cacheDir: 'node_modules/.vite-fake-camera',
+      optimizeDeps: {
+        entries: ['test-pages/fake-camera/index.html'],
+        include: ['onnxruntime-web/wasm'],
+      },
+      server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
+    });
+    await server.listen();
+    const url = server.resolvedUrls?.local[0];
+    if (!url) throw new Error('vite did not report a URL');
+    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+    const page: Page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${url}test-pages/fake-camera/`);
+    await page.waitForFunction(() => 'fakeCamera' in window, null, { timeout: 60_000 });
+    await page.evaluate(() => window.fakeCamera.ready);
+    if (errors.length) throw new Error(`landmark page: ${errors.join('; ')}`);
+    const b = browser;
+    const s = server;
+    return {
+      detect: (img) => page.evaluate((data) => window.fakeCamera.detect(data), b64(img, 95)),
+      live: (img) => page.evaluate((data) => window.fakeCamera.live(data), b64(img, 92)),
+      async trace(frames, fps) {
+        const rows: TraceRow[] = [];
+        // Batches keep each evaluate() message small.
+        for (let i = 0; i < frames.length; i += 30) {
+          const batch = frames.slice(i, i + 30).map((f) => b64(f, 92));
+          const part = await page.evaluate(
+            ([data, rate, fresh]) => window.fakeCamera.trace(data, rate, fresh),
+            [batch, fps, i === 0] as const,
+          );
+          const offset = (i * 1000) / fps;
+          rows.push(...part.map((r) => ({ ...r, t: Math.round(r.t + offset) })));
+        }
+        return rows;
+      },
+      async close() {
+        await b.close();
+        await s.close();
+      },
+    };
+  } catch (e) {
+    await browser?.close();
+    await server?.close();
+    throw e;
+  }
+}

@@ -1,0 +1,205 @@
+// From a photo to a fake-camera clip: find the face, frame it at 640×480, get our landmarks for
+// that frame (cached per photo hash), then render the scripted actions or an attack.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { timeline, type ActionName, type ActionSpec } from './actions';
+import { createFaceModel, type FaceModel } from './face';
+import { cropResize, decodeImage, type Image, type Rect } from './image';
+import type { LandmarkSession } from './browser';
+import {
+  FRAME_HEIGHT,
+  FRAME_WIDTH,
+  frameFromPhoto,
+  frameRect,
+  noFace,
+  renderPose,
+  screenReplay,
+  shake,
+  twoFaces,
+} from './render';
+import { createClipWriter } from './writers';
+
+export interface FaceSource {
+  /** File path or encoded JPEG/PNG bytes. */
+  photo: string | Uint8Array;
+  /** Region of the photo to look in (group photos: the face is too small at full size). */
+  region?: Rect;
+  /** Which face in the region, largest first. Default 0. */
+  index?: number;
+  /** Face width as a fraction of the frame width. Default 0.4 (a laptop selfie). */
+  faceFraction?: number;
+}
+
+export interface PreparedFace {
+  /** Cache key: photo hash + options (stable across runs). */
+  key: string;
+  /** The 640×480 neutral frame. */
+  base: Image;
+  model: FaceModel;
+}
+
+export const DEFAULT_CACHE_DIR = join(process.cwd(), '.cache', 'fake-camera');
+
+interface CacheEntry {
+  rect: Rect;
+  landmarks: number[];
+}
+
+function fullRect(img: Image): Rect {
+  return { x: 0, y: 0, width: img.width, height: img.height };
+}
+
+/**
+ * Frames the face and measures its landmarks with our landmarker. The result depends only on
+ * the photo bytes and options, so it is cached as JSON: later runs need no browser.
+ */
+export async function prepareFace(
+  source: FaceSource,
+  session: () => Promise<LandmarkSession>,
+  cacheDir = DEFAULT_CACHE_DIR,
+): Promise<PreparedFace> {
+  const bytes = typeof source.photo === 'string' ? readFileSync(source.photo) : source.photo;
+  const key = createHash('sha256')
+    .update(bytes)
+    .update(
+      JSON.stringify([source.region ?? null, source.index ?? 0, source.faceFraction ?? null, 3]),
+    )
+    .digest('hex')
+    .slice(0, 24);
+  const cacheFile = join(cacheDir, `${key}.json`);
+  const photo = decodeImage(bytes);
+  try {
+    const hit = JSON.parse(readFileSync(cacheFile, 'utf8')) as CacheEntry;
+    const base = cropResize(photo, hit.rect, FRAME_WIDTH, FRAME_HEIGHT);
+    return {
+      key,
+      base,
+      model: createFaceModel(Float32Array.from(hit.landmarks), FRAME_WIDTH, FRAME_HEIGHT),
+    };
+  } catch {
+    // not cached yet
+  }
+  const s = await session();
+  const region = source.region ?? fullRect(photo);
+  const scale = Math.min(1, 1280 / Math.max(region.width, region.height));
+  const search = cropResize(
+    photo,
+    region,
+    Math.round(region.width * scale),
+    Math.round(region.height * scale),
+  );
+  const found = (await s.detect(search)).sort(
+    (a, b) => b.box.width * b.box.height - a.box.width * a.box.height,
+  );
+  const hit = found[source.index ?? 0];
+  if (!hit)
+    throw new Error(`no face #${source.index ?? 0} found in the photo (found ${found.length})`);
+  const box: Rect = {
+    x: region.x + hit.box.x / scale,
+    y: region.y + hit.box.y / scale,
+    width: hit.box.width / scale,
+    height: hit.box.height / scale,
+  };
+  const rect = frameRect(photo, box, source.faceFraction);
+  const base = frameFromPhoto(photo, box, source.faceFraction);
+  const faces = (await s.detect(base)).sort(
+    (a, b) => b.box.width * b.box.height - a.box.width * a.box.height,
+  );
+  if (!faces[0]) throw new Error('the framed photo shows no face to our landmarker');
+  mkdirSync(cacheDir, { recursive: true });
+  writeFileSync(
+    cacheFile,
+    JSON.stringify({ rect, landmarks: faces[0].landmarks } satisfies CacheEntry),
+  );
+  return {
+    key,
+    base,
+    model: createFaceModel(Float32Array.from(faces[0].landmarks), FRAME_WIDTH, FRAME_HEIGHT),
+  };
+}
+
+/** live: the person does the actions; the rest are attacks or guidance cases. */
+export type ClipKind = 'live' | 'static' | 'shake' | 'screen' | 'no-face' | 'two-faces';
+
+export interface RenderOptions {
+  kind?: ClipKind;
+  fps?: number;
+  /** The second person for 'two-faces'. */
+  second?: PreparedFace;
+}
+
+export interface RenderedFrame {
+  t: number;
+  action: ActionName;
+  image: Image;
+}
+
+/** Renders frame by frame (a generator: a 10 s y4m never sits in memory whole). */
+export function* renderClip(
+  face: PreparedFace,
+  actions: readonly ActionSpec[],
+  options: RenderOptions = {},
+): Generator<RenderedFrame> {
+  const kind = options.kind ?? 'live';
+  const fps = options.fps ?? 30;
+  for (const pose of timeline(actions, fps, kind !== 'static')) {
+    const live = (f: PreparedFace): Image => renderPose(f.base, f.model, pose);
+    let image: Image;
+    switch (kind) {
+      case 'live':
+        image = live(face);
+        break;
+      case 'static':
+        image = face.base;
+        break;
+      case 'shake':
+        image = shake(face.base, pose.t);
+        break;
+      case 'screen':
+        image = screenReplay(live(face), pose.t);
+        break;
+      case 'no-face':
+        image = noFace(pose.t);
+        break;
+      case 'two-faces': {
+        if (!options.second) throw new Error("'two-faces' needs options.second");
+        image = twoFaces(live(face), live(options.second));
+        break;
+      }
+    }
+    yield { t: pose.t, action: pose.action, image };
+  }
+}
+
+export interface ClipFile {
+  path: string;
+  frames: number;
+  bytes: number;
+  durationMs: number;
+}
+
+/**
+ * Writes a clip for `--use-file-for-fake-video-capture`. `.mjpeg` plays at 30 fps whatever we
+ * write, so mjpeg clips are always rendered at 30 fps.
+ */
+export function writeClip(
+  path: string,
+  face: PreparedFace,
+  actions: readonly ActionSpec[],
+  options: RenderOptions = {},
+): ClipFile {
+  const fps = path.endsWith('.y4m') ? (options.fps ?? 30) : 30;
+  const writer = createClipWriter(path, { width: FRAME_WIDTH, height: FRAME_HEIGHT, fps });
+  try {
+    for (const f of renderClip(face, actions, { ...options, fps })) writer.write(f.image);
+  } finally {
+    writer.close();
+  }
+  return {
+    path,
+    frames: writer.frames,
+    bytes: writer.bytes,
+    durationMs: Math.round((writer.frames * 1000) / fps),
+  };
+}

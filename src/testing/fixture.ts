@@ -1,0 +1,132 @@
+// Playwright fixtures for pages that embed <face-verify>: a puppet camera showing a real face
+// that performs whatever challenge is asked, clip files for Chromium's fake camera, and a
+// capture of every request for privacy assertions.
+import { test as base, type Page } from '@playwright/test';
+import type { ActionSpec } from '../../scripts/fake-camera/actions';
+import { openLandmarkSession, type LandmarkSession } from '../../scripts/fake-camera/browser';
+import {
+  prepareFace,
+  writeClip,
+  type ClipFile,
+  type FaceSource,
+  type PreparedFace,
+} from '../../scripts/fake-camera/clip';
+import { createImage } from '../../scripts/fake-camera/image';
+import { renderPuppetFrames, type Look } from './frames';
+import { captureRequests, type CapturedRequest } from './network';
+import { samplePeople, type SamplePersonName } from './photos';
+import { PUPPET_PATH, puppetInit, type PuppetConfig, type PuppetLog } from './puppet';
+
+export interface PuppetOptions {
+  /** How the camera image looks. Default 'live'. */
+  look?: Look;
+  /** Default: obey for live/screen/two-faces, still for static, loop otherwise. */
+  mode?: PuppetConfig['mode'];
+  /** Sequence to loop in 'loop' mode (screen look: 'recording' replays a fixed order). */
+  loop?: string;
+  /** The other person for look 'two-faces'. */
+  second?: PreparedFace;
+  /** getUserMedia rejects with this DOMException name instead. */
+  fail?: 'NotAllowedError' | 'NotFoundError' | 'NotReadableError' | 'OverconstrainedError';
+  substitute?: PuppetConfig['substitute'];
+  reactionMs?: number;
+  retryMs?: number;
+}
+
+export interface PuppetHandle {
+  /** What the puppet saw and did on this page. */
+  log(): Promise<PuppetLog>;
+}
+
+export interface FakeCamera {
+  /** A sample person's face (or your own photo), framed at 640×480 and measured, cached. */
+  face(source: SamplePersonName | FaceSource): Promise<PreparedFace>;
+  /** Installs the puppet camera on `page`; call before `page.goto`. */
+  puppet(page: Page, face: PreparedFace | null, options?: PuppetOptions): Promise<PuppetHandle>;
+  /** Writes a .y4m/.mjpeg clip for `--use-file-for-fake-video-capture` (see launchArgs). */
+  makeClip(
+    source: SamplePersonName | FaceSource,
+    actions: readonly ActionSpec[],
+    path: string,
+    options?: { kind?: Look; second?: SamplePersonName | FaceSource; fps?: number },
+  ): Promise<ClipFile>;
+}
+
+const blankFace: PreparedFace = {
+  key: 'blank',
+  base: createImage(640, 480, [128, 128, 128]),
+  model: null as never,
+};
+
+export const test = base.extend<
+  { fakeCamera: FakeCamera; requests: CapturedRequest[] },
+  { landmarks: () => Promise<LandmarkSession> }
+>({
+  landmarks: [
+    // eslint-disable-next-line no-empty-pattern -- Playwright reads the fixture list from it
+    async ({}, use) => {
+      const held: { session: Promise<LandmarkSession> | null } = { session: null };
+      await use(() => (held.session ??= openLandmarkSession()));
+      if (held.session) await (await held.session).close();
+    },
+    { scope: 'worker' },
+  ],
+
+  fakeCamera: async ({ landmarks }, use) => {
+    const face = (source: SamplePersonName | FaceSource): Promise<PreparedFace> =>
+      prepareFace(typeof source === 'string' ? samplePeople[source]() : source, landmarks);
+    await use({
+      face,
+      async puppet(page, f, options = {}) {
+        const look = options.look ?? 'live';
+        const config: PuppetConfig = {
+          sequences: {},
+          mode:
+            options.mode ??
+            (look === 'static' ? 'still' : ['shake', 'no-face'].includes(look) ? 'loop' : 'obey'),
+          ...(options.loop ? { loop: options.loop } : {}),
+          ...(options.fail ? { fail: options.fail } : {}),
+          ...(options.substitute ? { substitute: options.substitute } : {}),
+          ...(options.reactionMs !== undefined ? { reactionMs: options.reactionMs } : {}),
+          ...(options.retryMs !== undefined ? { retryMs: options.retryMs } : {}),
+        };
+        if (!options.fail) {
+          const frames = renderPuppetFrames(f ?? blankFace, look, options.second);
+          for (const [name, seq] of Object.entries(frames.sequences)) {
+            config.sequences[name] = { fps: seq.fps, frames: seq.jpegs.length };
+          }
+          await page.route(`**${PUPPET_PATH}**`, (route) => {
+            const [name, file] = new URL(route.request().url()).pathname
+              .slice(PUPPET_PATH.length)
+              .split('/');
+            const jpeg = frames.sequences[name ?? '']?.jpegs[Number.parseInt(file ?? '', 10)];
+            return jpeg
+              ? route.fulfill({ status: 200, contentType: 'image/jpeg', body: Buffer.from(jpeg) })
+              : route.fulfill({ status: 404 });
+          });
+        }
+        await page.addInitScript(puppetInit, config);
+        return {
+          log: () =>
+            page.evaluate(() => (window as unknown as { __fvPuppet: PuppetLog }).__fvPuppet),
+        };
+      },
+      async makeClip(source, actions, path, options = {}) {
+        const kind = options.kind ?? 'live';
+        const f = kind === 'no-face' ? blankFace : await face(source);
+        const second = options.second ? await face(options.second) : undefined;
+        return writeClip(path, f, actions, {
+          kind,
+          ...(second ? { second } : {}),
+          ...(options.fps ? { fps: options.fps } : {}),
+        });
+      },
+    });
+  },
+
+  requests: async ({ context }, use) => {
+    await use(captureRequests(context));
+  },
+});
+
+export { expect } from '@playwright/test';

@@ -1,0 +1,39 @@
+// Test people: faces in the MIT-licensed sample photos of @vladmandic/face-api (a devDependency),
+// so nothing is committed. Each photo is a group; `region` is a square around one face (the
+// face is too small for the detector in the whole 1920-px photo).
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+export interface SamplePerson {
+  /** Path of the group photo. */
+  photo: string;
+  region: { x: number; y: number; width: number; height: number };
+}
+
+const demoDir = (): string =>
+  join(
+    dirname(createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json')),
+    'demo',
+  );
+
+const around = (file: string, cx: number, cy: number, side = 720): SamplePerson => ({
+  photo: join(demoDir(), file),
+  region: {
+    x: Math.max(0, cx - side / 2),
+    y: Math.max(0, cy - side / 2),
+    width: side,
+    height: side,
+  },
+});
+
+/** Distinct people, each a frontal face. Face centres measured with our landmarker. */
+export const samplePeople = {
+  ava: () => around('sample3.jpg', 1187, 372),
+  bea: () => around('sample6.jpg', 781, 495),
+  cleo: () => around('sample6.jpg', 1268, 465),
+  dana: () => around('sample1.jpg', 935, 550),
+  eve: () => around('sample6.jpg', 1593, 426),
+  fay: () => around('sample3.jpg', 697, 477),
+} as const;
+
+export type SamplePersonName = keyof typeof samplePeople;
