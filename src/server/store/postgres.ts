@@ -56,7 +56,7 @@ const MIGRATE_LOCK = 0x66760001;
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS subjects (
-  subject_id TEXT PRIMARY KEY,
+  subject_id TEXT COLLATE "C" PRIMARY KEY, -- byte order, like SQLite: paging uses the index
   device_public_key BYTEA,
   created_at BIGINT NOT NULL,
   suspended_until BIGINT

@@ -539,6 +539,9 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
         verificationsDeleted: 0,
       });
       expect((await store.listTemplates('s2')).length).toBe(1);
+      await store.vacuum();
+      expect((await store.identify(vec(2), 'm1', 1))[0]?.subjectId).toBe('s2');
+      expect((await store.listConsents('s1')).length).toBe(1);
     });
   });
 
