@@ -168,6 +168,16 @@ test.describe('model loading errors', () => {
     );
   });
 
+  test('a missing ORT runtime fails with runtime-failed, not a hang', async ({ page }) => {
+    await page.route(/runtime\/ort\/.*\.wasm$/, (route) =>
+      route.fulfill({ status: 404, body: '' }),
+    );
+    await openHarness(page);
+    expect(await page.evaluate(() => window.fvHarness.initError({ backend: 'wasm' }))).toBe(
+      'runtime-failed',
+    );
+  });
+
   test('a missing model fails with model-missing', async ({ page }) => {
     await page.route(/fr_liveness\.onnx$/, (route) => route.fulfill({ status: 404, body: '' }));
     await openHarness(page);

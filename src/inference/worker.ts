@@ -50,8 +50,10 @@ async function createSession(ort: OrtModule, bytes: Uint8Array, backend: Backend
       graphOptimizationLevel: 'all',
     });
   } catch (error) {
-    // Bytes passed the hash check, so a wasm failure here means the runtime rejects the file.
-    const code = backend === 'wasm' ? 'model-corrupt' : 'runtime-failed';
+    // The bytes passed the hash check: on wasm either the runtime itself could not start
+    // (missing/blocked .wasm) or it rejects the file as a model.
+    const runtimeDown = /backend|wasm|fetch|import|instantiate/i.test(messageOf(error));
+    const code = backend === 'wasm' && !runtimeDown ? 'model-corrupt' : 'runtime-failed';
     throw new InferenceError(code, `${backend} could not load ${name}: ${messageOf(error)}`, {
       cause: error,
     });
@@ -118,24 +120,33 @@ async function openEngine(
 }
 
 async function init(request: InitRequest): Promise<{ engine: Engine; ready: ReadyReply }> {
-  const manifest = await loadManifest(request.assetBase);
-  const [embedBytes, antispoofBytes] = await Promise.all([
-    loadModel(request.assetBase, manifest.entries.get(EMBED_MODEL)!),
-    loadModel(request.assetBase, manifest.entries.get(ANTISPOOF_MODEL)!),
-  ]);
-  const models = { embed: embedBytes, antispoof: antispoofBytes };
-
-  const probe: GpuProbe =
-    request.backend === 'wasm'
-      ? { adapter: false, software: false, description: 'wasm forced' }
-      : await probeWebGpu((self.navigator as { gpu?: unknown }).gpu);
-  const first = pickBackend(request.backend, probe);
+  // Model download + hashing and backend probe + runtime import overlap (cold start).
+  const modelsReady = loadManifest(request.assetBase).then(async (manifest) => {
+    const [embed, antispoof] = await Promise.all([
+      loadModel(request.assetBase, manifest.entries.get(EMBED_MODEL)!),
+      loadModel(request.assetBase, manifest.entries.get(ANTISPOOF_MODEL)!),
+    ]);
+    return { manifest, models: { embed, antispoof } };
+  });
+  const runtimeReady = (async () => {
+    const probe: GpuProbe =
+      request.backend === 'wasm'
+        ? { adapter: false, software: false, description: 'wasm forced' }
+        : await probeWebGpu((self.navigator as { gpu?: unknown }).gpu);
+    const first = pickBackend(request.backend, probe);
+    return { probe, first, ort: await importOrt(first) };
+  })();
+  // Settle both before reporting, so a model error wins over a backend error deterministically.
+  const [loaded, runtime] = await Promise.allSettled([modelsReady, runtimeReady]);
+  if (loaded.status === 'rejected') throw loaded.reason;
+  if (runtime.status === 'rejected') throw runtime.reason;
+  const { manifest, models } = loaded.value;
+  const { probe, first, ort } = runtime.value;
   let fallback: string | null =
     request.backend === 'auto' && first === 'wasm' && probe.adapter
       ? `WebGPU adapter is software (${probe.description}); using wasm`
       : null;
 
-  const ort = await importOrt(first);
   // Self-hosted runtime; never ORT's CDN default.
   ort.env.wasm.wasmPaths = new URL('runtime/ort/', request.assetBase).href;
   ort.env.wasm.numThreads = request.threads;
