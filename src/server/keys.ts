@@ -3,7 +3,17 @@
 // makes a new HPKE key current and keeps the old id valid for decryption until `expiresAt`.
 
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { fromBase64Url, toBase64Url } from '../protocol/encoding';
 import {
@@ -39,9 +49,17 @@ interface LiveHpkeKey {
   publicKeyRaw: Uint8Array;
 }
 
+const fileVersion = (path: string): string => {
+  const st = statSync(path);
+  return `${st.ino}:${st.mtimeMs}`;
+};
+
 const newKeyId = (prefix: string): string => `${prefix}-${toBase64Url(nodeRandomBytes(6))}`;
 
 export class ServerKeys {
+  /** Inode + mtime of the file last read/written: each save renames a new file into place. */
+  private version = '';
+
   private constructor(
     private file: KeyFile,
     private hpke: Map<string, LiveHpkeKey>,
@@ -51,10 +69,7 @@ export class ServerKeys {
 
   /** Load the key file, or create it on first start. `path` null keeps keys in memory (tests). */
   static async open(path: string | null, now: number): Promise<ServerKeys> {
-    if (path && existsSync(path)) {
-      const file = JSON.parse(readFileSync(path, 'utf8')) as KeyFile;
-      return ServerKeys.fromFile(file, path);
-    }
+    if (path && existsSync(path)) return ServerKeys.load(path);
     const file: KeyFile = {
       version: 1,
       current: '',
@@ -65,8 +80,45 @@ export class ServerKeys {
     file.hpke.push(stored);
     file.current = stored.keyId;
     const keys = await ServerKeys.fromFile(file, path);
-    keys.save();
+    if (path) {
+      // Several processes may start at once on an empty data dir: create-if-absent (link is
+      // atomic), and whoever loses loads the winner's keys.
+      mkdirSync(dirname(path), { recursive: true });
+      const tmp = `${path}.${process.pid}.${toBase64Url(nodeRandomBytes(4))}.tmp`;
+      writeFileSync(tmp, JSON.stringify(file, null, 2), { mode: 0o600 });
+      try {
+        linkSync(tmp, path);
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'EEXIST') throw e;
+        return ServerKeys.load(path);
+      } finally {
+        unlinkSync(tmp);
+      }
+      keys.version = fileVersion(path);
+    }
     return keys;
+  }
+
+  private static async load(path: string): Promise<ServerKeys> {
+    const version = fileVersion(path);
+    const keys = await ServerKeys.fromFile(JSON.parse(readFileSync(path, 'utf8')) as KeyFile, path);
+    keys.version = version;
+    return keys;
+  }
+
+  /**
+   * Re-read the key file when another process or instance rotated it (a stat when unchanged).
+   * `main.ts` calls this periodically, so sessions issued elsewhere open everywhere.
+   */
+  async reloadIfChanged(): Promise<boolean> {
+    if (!this.path || !existsSync(this.path)) return false;
+    if (fileVersion(this.path) === this.version) return false;
+    const next = await ServerKeys.load(this.path);
+    this.file = next.file;
+    this.hpke = next.hpke;
+    this.signingKey = next.signingKey;
+    this.version = next.version;
+    return true;
   }
 
   private static async fromFile(file: KeyFile, path: string | null): Promise<ServerKeys> {
@@ -98,6 +150,7 @@ export class ServerKeys {
     writeFileSync(tmp, JSON.stringify(this.file, null, 2), { mode: 0o600 });
     chmodSync(tmp, 0o600);
     renameSync(tmp, this.path);
+    this.version = fileVersion(this.path);
   }
 
   /** The key clients encrypt to now. */
@@ -115,6 +168,7 @@ export class ServerKeys {
 
   /** New current HPKE key; previous keys decrypt for `graceMs` more, expired ones are dropped. */
   async rotate(now: number, graceMs: number): Promise<string> {
+    await this.reloadIfChanged(); // never clobber another instance's rotation
     const stored = await newHpkeKey(now);
     this.file.hpke = this.file.hpke.filter((k) => k.expiresAt === null || k.expiresAt > now);
     for (const k of this.file.hpke) {

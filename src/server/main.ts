@@ -80,6 +80,11 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
       onError: (e) => logger.log('error', 'retention_failed', { name: (e as Error).name }),
     });
   }
+  // Pick up key rotations made by other processes/instances sharing the key file.
+  const keyReload = setInterval(() => {
+    keys.reloadIfChanged().catch(() => logger.log('error', 'key_reload_failed'));
+  }, 30_000);
+  keyReload.unref();
   const server = serve({ fetch: app.fetch, port, hostname: host });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -94,6 +99,7 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     operatorKeyFile: op.file,
     store,
     async close() {
+      clearInterval(keyReload);
       await retention?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.close();
