@@ -1,6 +1,8 @@
 // `npm run screenshots`: starts the demo (endpoint + Vite, temporary data dir), drives it in
 // Debian's Chromium with the built-in fake camera and saves each reachable step of the element
-// to docs/screenshots/. The fake camera shows no face, so result screens come from the QA kit.
+// to docs/screenshots/. The fake camera shows no face: the challenge and result screens are taken
+// on the element test page with its test-only scripted engine (the endpoint is still the real
+// one), so their preview shows Chromium's test pattern rather than a person.
 
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -8,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { chromiumArgs, chromiumPath } from '../e2e/support/chromium';
-import { startDemo } from './start';
+import { embeddingModelId, startDemo } from './start';
 
 const out = new URL('../docs/screenshots/', import.meta.url).pathname;
 
@@ -28,7 +30,7 @@ async function shot(page: Page, name: string) {
   console.log(`  docs/screenshots/${name}.png`);
 }
 
-async function step(page: Page, name: string, timeout = 60_000) {
+async function step(page: Page, name: string, timeout = 120_000) {
   await page.waitForSelector(`face-verify[step="${name}"]`, { timeout });
 }
 
@@ -84,6 +86,41 @@ try {
     await accept(page);
     await step(page, 'error');
     await shot(page, `error-${lang}`);
+
+    const scripted = (mode: string, face: number) =>
+      new URL(
+        `/test-pages/element/index.html?${new URLSearchParams({
+          endpoint: '/fv',
+          mode,
+          subject: `shot-r-${lang}`,
+          lang,
+          scripted: 'pass',
+          face: String(face),
+          model: embeddingModelId() ?? '',
+          'act-ms': '1500',
+        })}`,
+        demo.url,
+      ).href;
+    await page.goto(scripted('enroll', 5));
+    await step(page, 'consent');
+    await accept(page);
+    await page.waitForSelector('face-verify[step="challenges"][challenge]', { timeout: 60_000 });
+    await shot(page, `challenges-${lang}`);
+    await step(page, 'result');
+    await shot(page, `result-enrolled-${lang}`);
+    for (const [face, name] of [
+      [5, 'match'],
+      [6, 'no-match'],
+    ] as const) {
+      await page.goto(scripted('verify', face));
+      // Consent for this policy and purpose is on file after the first verify: Start instead.
+      await page.waitForSelector('face-verify[step="consent"], face-verify [part~="start"]');
+      if ((await page.locator('face-verify').getAttribute('step')) === 'consent')
+        await accept(page);
+      else await page.locator('face-verify [part~="start"]').click();
+      await step(page, 'result');
+      await shot(page, `result-${name}-${lang}`);
+    }
   }
 } finally {
   await browser.close();

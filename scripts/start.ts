@@ -23,7 +23,7 @@ export interface Demo {
 }
 
 /** The embedding model id the browser engine reports (the manifest's fr_feature entry). */
-function embeddingModelId(): string | null {
+export function embeddingModelId(): string | null {
   try {
     const manifest = JSON.parse(
       readFileSync(new URL('../public/models/manifest.json', import.meta.url), 'utf8'),
