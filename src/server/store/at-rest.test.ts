@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -37,6 +37,7 @@ describe('DataKeyring', () => {
     const second = DataKeyring.load({ keyFile: file });
     expect(Array.from(second.open(sealed, row))).toEqual(Array.from(vec(2)));
     expect(readFileSync(file, 'utf8')).toContain('"current": "k1"');
+    expect(readdirSync(join(dir, 'data'))).toEqual(['data-key.json']); // no temp file left
   });
 
   it('prefers FV_DATA_KEY, supports rotation lists and rejects bad keys clearly', () => {

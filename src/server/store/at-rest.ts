@@ -9,7 +9,15 @@
 //   otherwise a new key file is generated (mode 0600) on first start.
 
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreError, VECTOR_LENGTH } from './types';
 
@@ -88,8 +96,19 @@ export class DataKeyring {
     if (existsSync(opts.keyFile)) return DataKeyring.fromFile(opts.keyFile);
     const ring = DataKeyring.generate();
     mkdirSync(dirname(opts.keyFile), { recursive: true, mode: 0o700 });
-    writeFileSync(opts.keyFile, ring.toFileJson(), { mode: 0o600, flag: 'wx' });
-    chmodSync(opts.keyFile, 0o600);
+    // Write a private temp file, then link it into place: the key file appears complete or
+    // not at all, and link() fails if another process (a cluster worker) got there first.
+    const tmp = `${opts.keyFile}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    writeFileSync(tmp, ring.toFileJson(), { mode: 0o600, flag: 'wx' });
+    try {
+      chmodSync(tmp, 0o600);
+      linkSync(tmp, opts.keyFile);
+    } catch (e) {
+      if ((e as { code?: unknown }).code === 'EEXIST') return DataKeyring.fromFile(opts.keyFile);
+      throw e;
+    } finally {
+      unlinkSync(tmp);
+    }
     return ring;
   }
 
