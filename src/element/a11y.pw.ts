@@ -95,3 +95,16 @@ for (const lang of ['en', 'zh-CN'] as const) {
     }
   });
 }
+
+test('prefers-reduced-motion turns transitions and the spinner animation off', async ({ page }) => {
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  await openElement(page, { endpoint: endpoint.url, subject: 'a11y-motion', lang: 'en' });
+  const el = page.locator('face-verify');
+  expect(
+    await el.evaluate((e) => getComputedStyle(e).getPropertyValue('--fv-transition').trim()),
+  ).toBe('0s');
+  await page.emulateMedia({ reducedMotion: 'no-preference' });
+  expect(
+    await el.evaluate((e) => getComputedStyle(e).getPropertyValue('--fv-transition').trim()),
+  ).not.toBe('0s');
+});

@@ -166,6 +166,8 @@ export class FaceVerify extends LitElement {
   private loadedEffects: Effects | null = null;
   private focusOnUpdate = false;
   private startToken = 0;
+  /** Guards against a double Accept recording two consents. */
+  private accepting = false;
 
   /** The current step (also reflected as the `step` attribute). */
   get step(): FlowState['step'] {
@@ -419,8 +421,16 @@ export class FaceVerify extends LitElement {
 
   private async accept(e: Event): Promise<void> {
     e.preventDefault();
-    if (this.flow.state.step !== 'consent') return;
-    const form = e.currentTarget as HTMLFormElement;
+    if (this.flow.state.step !== 'consent' || this.accepting) return;
+    this.accepting = true;
+    try {
+      await this.recordAcceptance(e.currentTarget as HTMLFormElement);
+    } finally {
+      this.accepting = false;
+    }
+  }
+
+  private async recordAcceptance(form: HTMLFormElement): Promise<void> {
     const sensitive = form.querySelector<HTMLInputElement>('input[name="sensitive"]');
     const guardian = form.querySelector<HTMLInputElement>('input[name="guardian"]');
     if (!sensitive?.checked) {
