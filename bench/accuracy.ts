@@ -5,6 +5,7 @@
 // Prints a table, then as the LAST line one JSON object. Never prints vectors or images.
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { cosine, decide, DEFAULT_THRESHOLD } from '../src/protocol/match';
 import type { BackendPreference } from '../src/inference/protocol';
@@ -134,6 +135,7 @@ try {
   console.log(
     `ours: ${info.backend}, ${info.threads} threads, model ${info.modelId}; peer: face-api.js (${peerInfo.detector} detector) on tfjs-${peerInfo.backend}\n`,
   );
+  console.log(`machine: ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)}\n`);
   const min = (v: number[]) => Math.min(...v);
   const max = (v: number[]) => Math.max(...v);
   const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;

@@ -2,6 +2,7 @@
 // Headless Chromium, 640×480 frames, per available backend: landmarks (tracking), embedding,
 // anti-spoof, cold start. Prints a table, then as the LAST line the wasm result as one JSON
 // object. WebGPU is measured when a hardware adapter exists (or with --software-webgpu).
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { LatencyResult } from '../test-pages/inference/latency';
 import { startSession } from './lib/browser';
@@ -69,6 +70,7 @@ try {
       summary.landmarks_ms_p95,
       summary.embed_ms_p50,
       round(percentile(steady(r.embedMs), 95), 2),
+      round(percentile(steady(r.embedWorkerMs), 50), 2),
       summary.antispoof_ms_p50,
       summary.cold_start_ms,
       r.framesWithoutFace,
@@ -78,6 +80,9 @@ try {
 
   console.log(
     `640x480 frames: ${frames} timed after ${WARMUP} warm-up; WebGPU adapter: ${adapter ? `${adapter.name}${adapter.software ? ' (software, skipped)' : ''}` : 'none'}`,
+  );
+  console.log(
+    `machine: ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)} (figures scale with other load)`,
   );
   console.log(
     'embed/antispoof are worker round trips (frame transfer + preprocessing + ORT run).\n',
@@ -91,6 +96,7 @@ try {
         'landmarks p95',
         'embed p50',
         'embed p95',
+        'embed in worker p50',
         'antispoof p50',
         'cold start',
         'no face',

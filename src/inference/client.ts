@@ -48,6 +48,8 @@ export interface Inference {
   readonly modelId: string;
   /** Why WebGPU is not in use when it was preferred or offered; null otherwise. */
   readonly fallback: string | null;
+  /** Milliseconds the worker spent on the last completed request (decode, preprocess, run). */
+  readonly lastRunMs: number;
   /** 512-d L2-normalised embedding of the face whose 5 ArcFace points (10 numbers) are given. */
   embed(
     frame: ImageBitmap | ImageData,
@@ -211,6 +213,7 @@ export function createInference(options: InferenceOptions = {}): Promise<Inferen
     });
 
   let busy = false;
+  let lastRunMs = 0;
   const run = async <T>(
     frame: unknown,
     options: RunOptions | undefined,
@@ -228,7 +231,9 @@ export function createInference(options: InferenceOptions = {}): Promise<Inferen
     const request = build(f);
     busy = true;
     try {
-      return pick(await send(request, transferList(f, transfer), requestTimeoutMs));
+      const reply = await send(request, transferList(f, transfer), requestTimeoutMs);
+      if ('ms' in reply) lastRunMs = reply.ms;
+      return pick(reply);
     } finally {
       busy = pending.size > 0;
     }
@@ -248,6 +253,9 @@ export function createInference(options: InferenceOptions = {}): Promise<Inferen
         threads: ready.threads,
         modelId: ready.modelId,
         fallback: ready.fallback,
+        get lastRunMs() {
+          return lastRunMs;
+        },
         embed: (frame, points, opts) =>
           run(
             frame,

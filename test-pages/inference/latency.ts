@@ -12,6 +12,7 @@ export interface LatencyResult {
   coldStartMs: number;
   landmarksMs: number[];
   embedMs: number[];
+  embedWorkerMs: number[];
   antispoofMs: number[];
   framesWithoutFace: number;
 }
@@ -65,6 +66,7 @@ async function run(options: {
 
   const landmarksMs: number[] = [];
   const embedMs: number[] = [];
+  const embedWorkerMs: number[] = [];
   const antispoofMs: number[] = [];
   let framesWithoutFace = 0;
   for (let i = 1; i <= options.frames; i++) {
@@ -80,6 +82,7 @@ async function run(options: {
     t = performance.now();
     await inference.embed(bitmap, fivePoints(obs.landmarks), { transfer: false });
     embedMs.push(performance.now() - t);
+    embedWorkerMs.push(inference.lastRunMs);
     t = performance.now();
     await inference.antispoof(bitmap, obs.box);
     antispoofMs.push(performance.now() - t);
@@ -91,6 +94,7 @@ async function run(options: {
     coldStartMs,
     landmarksMs,
     embedMs,
+    embedWorkerMs,
     antispoofMs,
     framesWithoutFace,
   };
