@@ -78,8 +78,9 @@ function chownTree(path: string, uid: number, gid: number): void {
 export async function startPgServer(): Promise<PgServer> {
   const bin = findBin();
   const user = unprivilegedUser();
-  // Short base path: unix socket paths are limited to ~107 bytes.
-  const base = tmpdir().length < 60 ? tmpdir() : '/tmp';
+  // Short base path (unix socket paths are limited to ~107 bytes). Under root use /tmp: a
+  // TMPDIR below /root would not be traversable by the unprivileged server user.
+  const base = user === null && tmpdir().length < 60 ? tmpdir() : '/tmp';
   const dir = mkdtempSync(join(base, 'fv-pg-'));
   const data = join(dir, 'data');
   if (user !== null) chownTree(dir, user.uid, user.gid);
