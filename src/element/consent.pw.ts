@@ -21,6 +21,10 @@ test('decline never calls getUserMedia, stores and sends nothing, and offers a w
   page,
 }) => {
   const before = endpoint.requests.length;
+  const assets: string[] = [];
+  page.on('request', (r) => {
+    if (/^\/(models|runtime)\//.test(new URL(r.url()).pathname)) assets.push(r.url());
+  });
   await openElement(page, { endpoint: endpoint.url, subject: 'u-decline', lang: 'en' });
   const el = page.locator('face-verify');
   await el.getByRole('button', { name: 'Decline' }).click();
@@ -31,6 +35,8 @@ test('decline never calls getUserMedia, stores and sends nothing, and offers a w
   expect((await mediaInfo(page)).gumCalls).toBe(0);
   expect(await localData(page)).toEqual({ consents: 0, keys: 0, prefs: 0 });
   expect(endpoint.requests.length).toBe(before);
+  // No model or runtime was even fetched, let alone run.
+  expect(assets).toEqual([]);
   const consent = (await recordedEvents(page)).filter((e) => e.type === 'fv-consent');
   expect(consent.map((e) => e.detail['action'])).toEqual(['declined']);
   // Review consent returns to the consent screen, still without the camera.
