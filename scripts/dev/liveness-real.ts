@@ -18,6 +18,7 @@ import { fivePoints } from '../../src/liveness/fivepoints';
 import { assessQuality } from '../../src/liveness/quality';
 import {
   eyeOpenness,
+  faceAspect,
   headPoseFromLandmarks,
   headPoseFromMatrix,
   mouthOpening,
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
   const f2 = (v: number): string => v.toFixed(2).padStart(6);
   const f1 = (v: number): string => v.toFixed(1).padStart(6);
   console.log(
-    'file        blur  n    eyeL   eyeR  mouth  yawM  pitchM rollM   yawL  pitchL rollL   size  luma  sharp  ArcOk codes',
+    'file        blur  n    eyeL   eyeR  mouth  yawM  pitchM rollM   yawL  pitchL rollL   size  luma  sharp  aspect ArcOk codes',
   );
   for (let i = 0; i < files.length; i += every) {
     for (const blur of blurs) {
@@ -167,7 +168,7 @@ async function main(): Promise<void> {
       console.log(
         `${name} ${String(blur).padStart(3)} ${faces.length} ${f2(eye.left)} ${f2(eye.right)} ${f2(mouthOpening(main.landmarks))}` +
           ` ${f1(pm.yaw)} ${f1(pm.pitch)} ${f1(pm.roll)} ${f1(pl.yaw)} ${f1(pl.pitch)} ${f1(pl.roll)}` +
-          ` ${f2(size)} ${stats.luminance.toFixed(0).padStart(5)} ${stats.sharpness.toFixed(0).padStart(6)}  ${arcOk ? 'yes' : 'NO '}  ${q.codes.join(',')}`,
+          ` ${f2(size)} ${stats.luminance.toFixed(0).padStart(5)} ${stats.sharpness.toFixed(0).padStart(6)} ${f2(faceAspect(main.landmarks))}  ${arcOk ? 'yes' : 'NO '}  ${q.codes.join(',')}`,
       );
     }
   }
