@@ -29,7 +29,7 @@ interface Engine {
   antispoof: Ort.InferenceSession;
 }
 
-let engine: Promise<Engine> | null = null;
+let loading: Promise<{ engine: Engine; ready: ReadyReply }> | null = null;
 let queue: Promise<unknown> = Promise.resolve();
 
 function reply(message: WorkerReply, transfer: Transferable[] = []): void {
@@ -183,13 +183,17 @@ let deviceLost: string | null = null;
 /** A lost GPU device turns later requests into typed errors rather than hangs. */
 function watchDevice(e: Engine): void {
   if (e.backend !== 'webgpu') return;
-  const device = (e.ort.env.webgpu as { device?: unknown }).device;
-  void Promise.resolve(device).then((d) => {
-    const lost = (d as { lost?: Promise<{ message?: string }> } | undefined)?.lost;
-    void lost?.then((info) => {
-      deviceLost = `WebGPU device lost: ${info?.message ?? 'unknown reason'}`;
-    });
-  });
+  try {
+    const device = (e.ort.env.webgpu as { device?: unknown }).device;
+    void Promise.resolve(device)
+      .then((d) => (d as { lost?: Promise<{ message?: string }> } | undefined)?.lost)
+      .then((info) => {
+        if (info) deviceLost = `WebGPU device lost: ${info.message || 'unknown reason'}`;
+      })
+      .catch(() => undefined);
+  } catch {
+    // No device handle exposed: a loss then surfaces as a failed run instead.
+  }
 }
 
 /** RGBA pixels of a frame; ImageBitmaps are drawn once on an OffscreenCanvas and closed. */
@@ -230,15 +234,14 @@ function prepare(frame: FrameInput, points?: Float32Array, box?: Box) {
 
 async function handle(request: WorkerRequest): Promise<void> {
   if (request.type === 'init') {
-    engine ??= init(request).then(({ engine: e, ready }) => {
-      reply(ready);
-      return e;
-    });
-    await engine;
+    // One load per worker; a repeated init gets the same answer under its own id.
+    loading ??= init(request);
+    const { ready } = await loading;
+    reply({ ...ready, id: request.id });
     return;
   }
-  if (!engine) throw new InferenceError('runtime-failed', 'worker used before init');
-  const e = await engine;
+  if (!loading) throw new InferenceError('runtime-failed', 'worker used before init');
+  const { engine: e } = await loading;
   if (deviceLost) throw new InferenceError('runtime-failed', deviceLost);
   const start = performance.now();
   const input = prepare(
