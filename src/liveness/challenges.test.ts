@@ -9,6 +9,7 @@ import {
   type DetectorState,
   type RunnerState,
 } from './challenges';
+import { checkLiveness } from '../protocol/session';
 import { plateau, pulse, scriptedSamples, type Script } from './testing/synthetic-face';
 import { LivenessInputError } from './types';
 
@@ -56,6 +57,14 @@ describe('blink', () => {
     );
     // ...while a 60 ms blink at the same rate passes.
     expect(detect('blink', scriptedSamples(blinkAt(500, 60), 1500, 500)).status).toBe('passed');
+  });
+
+  it('accepts a slow 700 ms closure but not a 900 ms one', () => {
+    const shut =
+      (ms: number): Script =>
+      (t) => ({ eye: 1 - plateau(t, 500, ms, 20) });
+    expect(detect('blink', scriptedSamples(shut(680), 2500), 2400).status).toBe('passed');
+    expect(detect('blink', scriptedSamples(shut(900), 2500), 2400).status).toBe('timeout');
   });
 
   it('rejects eyes held shut too long', () => {
@@ -174,6 +183,23 @@ describe('ChallengeRunner', () => {
       completedAt: 1_700_000_000_000 + end.evidence[0]!.completedAt,
       score: end.evidence[0]!.score,
     });
+  });
+
+  it('produces evidence the server-side liveness check accepts, at 30 and 15 fps', () => {
+    const script: Script = (t) => {
+      if (t < 1500) return {};
+      if (t < 2800) return turnAt(1500, 30)(t);
+      if (t < 3800) return blinkAt(3000, 300)(t);
+      return mouthAt(4000)(t);
+    };
+    const issued = ['turn-left', 'blink', 'open-mouth'] as const;
+    for (const fps of [30, 15]) {
+      const end = run(new ChallengeRunner(issued), scriptedSamples(script, 5500, fps)).at(-1)!;
+      if (end.phase !== 'passed') throw new Error(`${fps} fps: ${JSON.stringify(end)}`);
+      const origin = 1_700_000_000_000;
+      const wire = toWireEvidence(end.evidence, origin);
+      expect(() => checkLiveness(issued, wire, origin + 6000)).not.toThrow();
+    }
   });
 
   it('does not let a pose held over from the previous step pass the next one', () => {
