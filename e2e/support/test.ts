@@ -1,7 +1,7 @@
 // The suite's test object: the exported kit's fixtures plus an automatic privacy check after
 // every test (no image data in any request body, no request to a host other than ours).
 import { expectNoImageDataLeft, test as kit } from '../../src/testing/index';
-import { apiOrigin, pageOrigin } from './ports';
+import { apiOrigin, pageOrigin, privateApiOrigin } from './ports';
 
 export const test = kit.extend<{ privacy: void }>({
   privacy: [
@@ -11,7 +11,7 @@ export const test = kit.extend<{ privacy: void }>({
         body: requests.map((r) => `${r.method} ${r.url} ${r.body?.length ?? 0}B`).join('\n'),
         contentType: 'text/plain',
       });
-      expectNoImageDataLeft(requests, { origins: [pageOrigin, apiOrigin] });
+      expectNoImageDataLeft(requests, { origins: [pageOrigin, apiOrigin, privateApiOrigin] });
     },
     { auto: true },
   ],

@@ -22,7 +22,7 @@ export const DEFAULT_MS: Readonly<Record<ActionName, number>> = {
 };
 
 /** Peak head turn in degrees: well past a typical 15–20° detector threshold. */
-export const TURN_DEG = 30;
+export const TURN_DEG = 33;
 
 const smooth = (t: number): number => {
   const c = Math.min(1, Math.max(0, t));

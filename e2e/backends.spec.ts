@@ -1,0 +1,55 @@
+import { chromium } from 'playwright-core';
+import {
+  captureRequests,
+  chromiumPath,
+  expectNoImageDataLeft,
+  launchArgs,
+} from '../src/testing/index';
+import { begin, openHost, outcome } from './support/flow';
+import { apiOrigin, pageOrigin } from './support/ports';
+import { expect, test } from './support/test';
+
+// Both inference backends. Every other test forces backend="wasm"; this one forces WebGPU where
+// Chromium offers an adapter (here SwiftShader: correct but slow) and skips visibly otherwise.
+
+const ortFiles = (urls: string[]) => urls.filter((u) => /\/runtime\/ort\//.test(u));
+
+test('backend="wasm" loads the plain wasm runtime only', async ({ page, fakeCamera, requests }) => {
+  await fakeCamera.puppet(page, await fakeCamera.face('fay'));
+  await openHost(page, { mode: 'enroll', subject: `u-wasm-${Date.now()}`, backend: 'wasm' });
+  await begin(page);
+  const r = await outcome(page);
+  expect(r, r.text).toMatchObject({ step: 'result', decision: 'enrolled' });
+  const ort = ortFiles(requests.map((q) => q.url));
+  expect(ort.some((u) => /ort-wasm-simd-threaded\.(mjs|wasm)$/.test(u))).toBe(true);
+  expect(ort.some((u) => /jsep/.test(u))).toBe(false);
+});
+
+test('backend="webgpu" completes a flow where a WebGPU adapter exists', async ({ fakeCamera }) => {
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: launchArgs({ webgpu: true }),
+  });
+  try {
+    const context = await browser.newContext({ baseURL: pageOrigin });
+    const page = await context.newPage();
+    await page.goto('/e2e/host/?mode=enroll&subject=probe&lang=en');
+    const adapter = await page.evaluate(async () => {
+      const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+      return gpu ? (await gpu.requestAdapter()) !== null : false;
+    });
+    test.skip(!adapter, 'Chromium offers no WebGPU adapter on this machine');
+    const captured = captureRequests(context);
+    const p2 = await context.newPage();
+    await page.close();
+    await fakeCamera.puppet(p2, await fakeCamera.face('fay'));
+    await openHost(p2, { mode: 'enroll', subject: `u-gpu-${Date.now()}`, backend: 'webgpu' });
+    await begin(p2);
+    const r = await outcome(p2, 240_000);
+    expect(r, r.text).toMatchObject({ step: 'result', decision: 'enrolled' });
+    expect(ortFiles(captured.map((q) => q.url)).some((u) => /jsep|asyncify/.test(u))).toBe(true);
+    expectNoImageDataLeft(captured, { origins: [pageOrigin, apiOrigin] });
+  } finally {
+    await browser.close();
+  }
+});
