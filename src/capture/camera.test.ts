@@ -29,9 +29,14 @@ describe('camera helpers', () => {
     expect(ranked).toEqual(['HD Webcam', 'Integrated IR Camera', 'OBS Virtual Camera']);
   });
 
-  it('never asks for exact constraints (fake and many real cameras reject them)', () => {
+  it('never asks for exact size or facing mode (fake and many real cameras reject them)', () => {
     const text = JSON.stringify([videoConstraints(null), videoConstraints('abc')]);
     expect(text).not.toContain('exact');
+    // Only a device the person picked from the list is required exactly.
+    expect(videoConstraints('abc', true)).toMatchObject({
+      deviceId: { exact: 'abc' },
+      width: { ideal: 640 },
+    });
     expect(videoConstraints('abc').deviceId).toEqual({ ideal: 'abc' });
     expect(videoConstraints(null).facingMode).toEqual({ ideal: 'user' });
   });

@@ -40,13 +40,20 @@ export function rankCameras(devices: readonly MediaDeviceInfo[]): CameraDevice[]
   ];
 }
 
-export function videoConstraints(deviceId: string | null): MediaTrackConstraints {
+/**
+ * `exactDevice`: the person picked this enumerated device, so it must be that one (Chromium
+ * treats an `ideal` deviceId as a hint only). Remembered ids stay `ideal`: the device may be gone.
+ */
+export function videoConstraints(
+  deviceId: string | null,
+  exactDevice = false,
+): MediaTrackConstraints {
   const c: MediaTrackConstraints = {
     width: { ideal: 640 },
     height: { ideal: 480 },
     frameRate: { ideal: 30 },
   };
-  if (deviceId) c.deviceId = { ideal: deviceId };
+  if (deviceId) c.deviceId = exactDevice ? { exact: deviceId } : { ideal: deviceId };
   else c.facingMode = { ideal: 'user' };
   return c;
 }
@@ -95,11 +102,14 @@ export function stopStream(stream: MediaStream | null | undefined): void {
   for (const track of stream?.getTracks() ?? []) track.stop();
 }
 
-export async function openCamera(deviceId: string | null): Promise<MediaStream> {
+export async function openCamera(
+  deviceId: string | null,
+  exactDevice = false,
+): Promise<MediaStream> {
   assertCameraAvailable();
   try {
     return await navigator.mediaDevices.getUserMedia({
-      video: videoConstraints(deviceId),
+      video: videoConstraints(deviceId, exactDevice),
       audio: false,
     });
   } catch (error) {

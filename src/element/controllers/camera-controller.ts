@@ -3,6 +3,7 @@
 
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import {
+  CameraError,
   isUsableLabel,
   listCameras,
   openCamera,
@@ -42,7 +43,13 @@ export class CameraController implements ReactiveController {
   async open(signal: AbortSignal): Promise<void> {
     this.stop();
     const remembered = await this.options.load().catch(() => null);
-    let stream = await openCamera(remembered);
+    let stream = remembered
+      ? // The remembered camera may be gone: then any camera will do.
+        await openCamera(remembered, true).catch((e: unknown) => {
+          if (e instanceof CameraError && e.code === 'no-camera') return openCamera(null);
+          throw e;
+        })
+      : await openCamera(null);
     if (signal.aborted) {
       stopStream(stream);
       throw signal.reason;
@@ -53,7 +60,7 @@ export class CameraController implements ReactiveController {
     const better = this.devices.find((d) => isUsableLabel(d.label));
     if (!remembered && !isUsableLabel(label) && better) {
       stopStream(stream);
-      stream = await openCamera(better.deviceId);
+      stream = await openCamera(better.deviceId, true);
       if (signal.aborted) {
         stopStream(stream);
         throw signal.reason;
@@ -65,7 +72,7 @@ export class CameraController implements ReactiveController {
   /** Switches to another camera and remembers it. */
   async select(deviceId: string, signal: AbortSignal): Promise<void> {
     this.stop();
-    const stream = await openCamera(deviceId);
+    const stream = await openCamera(deviceId, true);
     if (signal.aborted) {
       stopStream(stream);
       throw signal.reason;

@@ -14,6 +14,7 @@ export const fakeCamera = {
 /** Init script: wraps getUserMedia to count calls and keep the streams for later inspection. */
 export function trackGetUserMedia(): void {
   const w = window as unknown as { gumCalls: number; gumStreams: MediaStream[] };
+  if (w.gumStreams) return; // registered twice on one page: wrap once
   w.gumCalls = 0;
   w.gumStreams = [];
   const md = navigator.mediaDevices;
