@@ -17,7 +17,7 @@ test.describe('inference on WebGPU', () => {
   test('forced webgpu runs and agrees with wasm; auto skips a software adapter', async ({
     page,
   }) => {
-    test.setTimeout(180_000);
+    test.setTimeout(300_000);
     await openHarness(page);
     const adapter = await page.evaluate(async () => {
       const gpu = (
@@ -50,5 +50,25 @@ test.describe('inference on WebGPU', () => {
       expect(auto.backend).toBe('wasm');
       expect(auto.fallback).toMatch(/software/);
     }
+  });
+
+  test('a WebGPU failure at session creation falls back to wasm and says so', async ({ page }) => {
+    test.setTimeout(120_000);
+    // Only the WebGPU build loads the asyncify binary: without it WebGPU cannot start.
+    await page.route(/runtime\/ort\/.*asyncify\.wasm$/, (route) =>
+      route.fulfill({ status: 404, body: '' }),
+    );
+    await openHarness(page);
+    const hasAdapter = await page.evaluate(async () => {
+      const gpu = (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+      return Boolean(gpu && (await gpu.requestAdapter()));
+    });
+    test.skip(!hasAdapter, 'no WebGPU adapter in this browser, even with --enable-unsafe-webgpu');
+    const info = await page.evaluate(() => window.fvHarness.init({ backend: 'webgpu' }));
+    expect(info.backend).toBe('wasm');
+    expect(info.fallback).toMatch(/WebGPU failed/);
+    const [box] = await page.evaluate((u) => window.fvHarness.boxes(u), photo(3));
+    const face = await faceOf(page, photo(3), { crop: around(box!, 2.5) });
+    expect(face.embedding).toHaveLength(512);
   });
 });

@@ -36,7 +36,7 @@ function reply(message: WorkerReply, transfer: Transferable[] = []): void {
   self.postMessage(message, transfer);
 }
 
-/** The WebGPU build also carries the wasm EP, so a fallback reuses the module already loaded. */
+/** The WebGPU build for WebGPU (the default build's WebGPU EP is broken here), else wasm only. */
 async function importOrt(backend: Backend): Promise<OrtModule> {
   return backend === 'webgpu'
     ? ((await import('onnxruntime-web/webgpu')) as OrtModule)
@@ -147,19 +147,25 @@ async function init(request: InitRequest): Promise<{ engine: Engine; ready: Read
       ? `WebGPU adapter is software (${probe.description}); using wasm`
       : null;
 
-  // Self-hosted runtime; never ORT's CDN default.
-  ort.env.wasm.wasmPaths = new URL('runtime/ort/', request.assetBase).href;
-  ort.env.wasm.numThreads = request.threads;
-  ort.env.wasm.proxy = false;
-  ort.env.logLevel = 'error';
+  const configure = (m: OrtModule) => {
+    // Self-hosted runtime; never ORT's CDN default.
+    m.env.wasm.wasmPaths = new URL('runtime/ort/', request.assetBase).href;
+    m.env.wasm.numThreads = request.threads;
+    m.env.wasm.proxy = false;
+    m.env.logLevel = 'error';
+    return m;
+  };
+  configure(ort);
 
   let e: Engine;
   if (first === 'webgpu') {
     try {
       e = await openEngine(ort, 'webgpu', models);
     } catch (error) {
+      // The plain wasm build (its own, smaller binary) rather than the WebGPU build's wasm EP:
+      // it also survives a WebGPU build whose runtime failed to start.
       fallback = `WebGPU failed (${messageOf(error)}); using wasm`;
-      e = await openEngine(ort, 'wasm', models);
+      e = await openEngine(configure(await importOrt('wasm')), 'wasm', models);
     }
   } else {
     e = await openEngine(ort, 'wasm', models);
