@@ -151,6 +151,8 @@ export function createFaceModel(landmarks: Float32Array, width: number, height: 
 export interface PosedFace {
   /** Destination points (same layout as FaceModel.points). */
   points: Float32Array;
+  /** The posed landmarks, 478 × (x, y, z): what a perfect landmarker would report. */
+  landmarks: Float32Array;
   /** Far-to-near triangle order for the painter. */
   order: number[];
   /** Inner-lip polygon (flat x,y) to paint as the mouth interior, empty when closed. */
@@ -297,5 +299,11 @@ export function poseFace(face: FaceModel, pose: Pose): PosedFace {
     });
     order.sort((p, q) => tz[q]! - tz[p]!);
   }
-  return { points, order, mouth, teeth };
+  const posed = new Float32Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    posed[3 * i] = points[2 * i]!;
+    posed[3 * i + 1] = points[2 * i + 1]!;
+    posed[3 * i + 2] = depth[i]!;
+  }
+  return { points, landmarks: posed, order, mouth, teeth };
 }
