@@ -142,7 +142,12 @@ describe('rate limit over HTTP', () => {
     const s = await startServer({
       port: 0,
       dataDir: d,
-      env: { FV_ORIGINS: ORIGIN, FV_RATE_PER_SECOND: '1', FV_RATE_BURST: '3' },
+      env: {
+        FV_ORIGINS: ORIGIN,
+        FV_RATE_PER_SECOND: '1',
+        FV_RATE_BURST: '3',
+        FV_OPERATOR_KEY: OPERATOR_KEY,
+      },
       logger: jsonLogger(() => {}),
       retention: false,
     });
@@ -151,6 +156,11 @@ describe('rate limit over HTTP', () => {
       for (let i = 0; i < 6; i++) codes.push((await fetch(`${s.url}/v1/health`)).status);
       expect(codes.slice(0, 3)).toEqual([200, 200, 200]);
       expect(codes.at(-1)).toBe(429);
+      // The operator's backend is not throttled; a wrong key still is.
+      const asOperator = (key: string) =>
+        fetch(`${s.url}/v1/subjects`, { headers: { authorization: `Bearer ${key}` } });
+      expect((await asOperator(OPERATOR_KEY)).status).toBe(200);
+      expect((await asOperator('wrong-key-0123456789')).status).toBe(429);
     } finally {
       await s.close();
       rmSync(d, { recursive: true, force: true });

@@ -402,8 +402,10 @@ describe('consent, lockout, suspension, rights', () => {
     const del = await client.deleteSubject('alice');
     expect(del.deleted).toBe(true);
     expect(await h.store.getSubject('alice')).toBeNull();
-    // Consent records stay as the legal record.
-    expect((await h.store.listConsents('alice')).length).toBeGreaterThan(0);
+    // Consent records stay as the legal record, withdrawn: re-enrolling needs a fresh consent.
+    const consents = await h.store.listConsents('alice');
+    expect(consents.length).toBeGreaterThan(0);
+    expect(consents.every((x) => x.withdrawnAt !== null)).toBe(true);
   });
 
   it("a stranger's device cannot exercise alice's rights", async () => {

@@ -106,6 +106,15 @@ async function authoriseRight(c: Ctx, d: AppDeps, action: RightsAction, subjectI
   if (consumed.status !== 'ok') throw new ProtocolError('session_mismatch');
 }
 
+/**
+ * Deregistration also withdraws open consents, so a later enrolment under the same id needs a
+ * fresh consent; the records themselves stay as the legal record until retention.
+ */
+async function deregister(d: AppDeps, subjectId: string) {
+  if (await d.store.getSubject(subjectId)) await d.store.withdrawConsent(subjectId, d.now());
+  return d.store.deleteSubject(subjectId);
+}
+
 export function subjectRoutes(app: Hono<AppEnv>, d: AppDeps): void {
   // ---- operator: library management -----------------------------------------------------
   app.get('/v1/subjects', async (c) => {
@@ -138,7 +147,7 @@ export function subjectRoutes(app: Hono<AppEnv>, d: AppDeps): void {
   app.delete('/v1/subjects/:id', async (c) => {
     requireOperator(c, d.config);
     const subjectId = param(c, 'id');
-    const r = await d.store.deleteSubject(subjectId);
+    const r = await deregister(d, subjectId);
     if (!r.deleted) throw new ProtocolError('subject_not_found');
     const res: DeregisterResponse = { subjectId, ...r };
     return c.json(res);
@@ -210,7 +219,7 @@ export function subjectRoutes(app: Hono<AppEnv>, d: AppDeps): void {
   app.post('/v1/subjects/:id/delete', async (c) => {
     const subjectId = param(c, 'id');
     await authoriseRight(c, d, 'delete', subjectId);
-    const r = await d.store.deleteSubject(subjectId);
+    const r = await deregister(d, subjectId);
     const res: DeregisterResponse = { subjectId, ...r };
     return c.json(res);
   });
