@@ -1,4 +1,4 @@
-// npm run bench:latency [-- --frames 60] [--software-webgpu]
+// npm run bench:latency [-- --frames 60] [--software-webgpu] [--single-thread]
 // Headless Chromium, 640×480 frames, per available backend: landmarks (tracking), embedding,
 // anti-spoof, cold start. Prints a table, then as the LAST line the wasm result as one JSON
 // object. WebGPU is measured when a hardware adapter exists (or with --software-webgpu).
@@ -13,6 +13,7 @@ const { values } = parseArgs({
   options: {
     frames: { type: 'string', default: '60' },
     'software-webgpu': { type: 'boolean', default: false },
+    'single-thread': { type: 'boolean', default: false },
   },
 });
 const frames = Number(values.frames);
@@ -35,19 +36,22 @@ try {
   });
   await probePage.close();
 
-  const backends: ('wasm' | 'webgpu')[] = ['wasm'];
-  if (adapter && (!adapter.software || values['software-webgpu'])) backends.unshift('webgpu');
+  // Runs in order; the plain wasm run (automatic threads) comes last and gives the last line.
+  const runs: { backend: 'wasm' | 'webgpu'; maxThreads?: number }[] = [{ backend: 'wasm' }];
+  if (values['single-thread']) runs.unshift({ backend: 'wasm', maxThreads: 1 });
+  if (adapter && (!adapter.software || values['software-webgpu']))
+    runs.unshift({ backend: 'webgpu' });
 
   const rows: (string | number)[][] = [];
   const summaries: Record<string, unknown>[] = [];
-  for (const backend of backends) {
-    // A fresh context per backend: nothing cached from the previous run, so cold start is cold.
+  for (const run of runs) {
+    // A fresh context per run: nothing cached from the previous run, so cold start is cold.
     const context = await session.browser.newContext();
     const page = await context.newPage();
     await page.goto(`${session.served.url}/test-pages/inference/latency.html`);
     await page.waitForFunction(() => document.body.dataset['ready'] === 'true');
     const r: LatencyResult = await page.evaluate((o) => window.fvLatency.run(o), {
-      backend,
+      ...run,
       frames: frames + WARMUP,
       photo,
     });
@@ -108,9 +112,8 @@ try {
   console.log(
     'targets (2-core CPU, wasm): landmarks p50 <= 15 ms, embed <= 40 ms, cold start <= 2000 ms',
   );
-  // Other backends first, the wasm summary last (the line tools read).
-  for (const s of summaries.filter((x) => x['backend'] !== 'wasm')) console.log(JSON.stringify(s));
-  console.log(JSON.stringify(summaries.find((x) => x['backend'] === 'wasm') ?? summaries[0]));
+  // One JSON line per run; the last is wasm with automatic threads (the line tools read).
+  for (const s of summaries) console.log(JSON.stringify(s));
 } finally {
   await session.close();
 }

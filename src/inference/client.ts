@@ -20,6 +20,8 @@ export interface InferenceOptions {
   signal?: AbortSignal;
   /** Limit for loading + first runs; WebGPU on a software adapter needs ~15 s. Default 60 s. */
   initTimeoutMs?: number;
+  /** Cap on ORT wasm threads (benchmarks, busy pages). Never more than the automatic choice. */
+  maxThreads?: number;
   /** Limit per request; past it the worker is considered stuck and is terminated. Default 30 s. */
   requestTimeoutMs?: number;
 }
@@ -146,10 +148,12 @@ export function createInference(options: InferenceOptions = {}): Promise<Inferen
   } = options;
   if (signal?.aborted) return Promise.reject(new InferenceError('aborted', 'aborted before start'));
   const assetBase = new URL(options.assetBase ?? '/', document.baseURI).href.replace(/\/?$/, '/');
-  const threads = chooseThreads(
+  const auto = chooseThreads(
     globalThis.crossOriginIsolated === true,
     navigator.hardwareConcurrency,
   );
+  const cap = options.maxThreads;
+  const threads = cap && Number.isFinite(cap) ? Math.max(1, Math.min(auto, Math.floor(cap))) : auto;
 
   const worker = new Worker(new URL('./worker.ts', import.meta.url), {
     type: 'module',

@@ -48,6 +48,9 @@ async function createSession(ort: OrtModule, bytes: Uint8Array, backend: Backend
     return await ort.InferenceSession.create(bytes, {
       executionProviders: [backend],
       graphOptimizationLevel: 'all',
+      // Idle ORT threads would otherwise spin between frames and steal the main thread's core
+      // (landmarks) on small CPUs.
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
   } catch (error) {
     // The bytes passed the hash check: on wasm either the runtime itself could not start

@@ -22,6 +22,7 @@ const HEIGHT = 480;
 
 async function run(options: {
   backend: BackendPreference;
+  maxThreads?: number;
   frames: number;
   photo: string;
 }): Promise<LatencyResult> {
@@ -53,7 +54,10 @@ async function run(options: {
   // Cold start: both engines loaded in parallel, then the first frame fully analysed.
   const t0 = performance.now();
   const [inference, landmarker] = await Promise.all([
-    createInference({ backend: options.backend }),
+    createInference({
+      backend: options.backend,
+      ...(options.maxThreads ? { maxThreads: options.maxThreads } : {}),
+    }),
     createLandmarker({}),
   ]);
   const [first] = await landmarker.detectImage(source);
