@@ -3,6 +3,7 @@
 
 import { createHmac, randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
@@ -121,6 +122,18 @@ export function createApp(o: CreateAppOptions): Hono<AppEnv> {
     }
     return next();
   });
+
+  // Streamed cap for every body (also chunked ones without Content-Length), before any route
+  // buffers it; routes apply their own tighter limits.
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: Math.max(config.maxSubmissionBytes, config.maxJsonBytes),
+      onError: () => {
+        throw new ProtocolError('body_too_large');
+      },
+    }),
+  );
 
   app.get('/v1/health', (c) => c.json({ ok: true }));
   app.get('/v1/keys', (c) => {

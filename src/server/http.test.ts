@@ -128,6 +128,25 @@ describe('over HTTP', () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('body_too_large');
   });
 
+  it('body limit also holds for a chunked body without Content-Length', async () => {
+    const chunk = new TextEncoder().encode('A'.repeat(16_384));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 64) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const res = await fetch(`${server.url}/v1/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: ORIGIN },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('body_too_large');
+  });
+
   it('wrong operator key: unauthorized', async () => {
     const res = await fetch(`${server.url}/v1/subjects`, {
       headers: { authorization: `Bearer ${OPERATOR_KEY}` },
