@@ -44,6 +44,7 @@ try {
 
   const rows: (string | number)[][] = [];
   const summaries: Record<string, unknown>[] = [];
+  const notes: string[] = [];
   for (const run of runs) {
     // A fresh context per run: nothing cached from the previous run, so cold start is cold.
     const context = await session.browser.newContext();
@@ -56,6 +57,12 @@ try {
       photo,
     });
     await context.close();
+    const steps = Object.entries(r.loadTimings)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    notes.push(
+      `${r.backend}/${r.threads}t cold start: worker steps (worker ms) ${steps}; first detect ${round(r.firstDetectMs, 0)} ms, first analyze ${round(r.firstAnalyzeMs, 0)} ms`,
+    );
     const steady = (v: number[]) => v.slice(WARMUP);
     const summary = {
       backend: r.backend,
@@ -77,6 +84,7 @@ try {
       round(percentile(steady(r.embedWorkerMs), 50), 2),
       summary.antispoof_ms_p50,
       summary.cold_start_ms,
+      `${round(r.inferenceReadyMs, 0)}/${round(r.landmarkerReadyMs, 0)}`,
       r.framesWithoutFace,
       r.fallback ?? '',
     ]);
@@ -103,12 +111,14 @@ try {
         'embed in worker p50',
         'antispoof p50',
         'cold start',
+        'ready: worker/landmarker',
         'no face',
         'fallback',
       ],
       rows,
     ),
   );
+  for (const n of notes) console.log(n);
   console.log(
     'targets (2-core CPU, wasm): landmarks p50 <= 15 ms, embed <= 40 ms, cold start <= 2000 ms',
   );

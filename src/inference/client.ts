@@ -50,6 +50,9 @@ export interface Inference {
   readonly modelId: string;
   /** Why WebGPU is not in use when it was preferred or offered; null otherwise. */
   readonly fallback: string | null;
+  /** Worker-clock ms at which each load step finished (`init`, `models-verified`,
+   *  `runtime-imported`, `<backend>-sessions`, `<backend>-first-runs`…): cold-start diagnostics. */
+  readonly loadTimings: Readonly<Record<string, number>>;
   /** Milliseconds the worker spent on the last completed request (decode, preprocess, run). */
   readonly lastRunMs: number;
   /** 512-d L2-normalised embedding of the face whose 5 ArcFace points (10 numbers) are given. */
@@ -257,6 +260,7 @@ export function createInference(options: InferenceOptions = {}): Promise<Inferen
         threads: ready.threads,
         modelId: ready.modelId,
         fallback: ready.fallback,
+        loadTimings: ready.timings,
         get lastRunMs() {
           return lastRunMs;
         },

@@ -52,6 +52,8 @@ export interface ReadyReply {
   modelId: string;
   /** Why WebGPU was not used although it was preferred or available; null when not relevant. */
   fallback: string | null;
+  /** Worker-clock milliseconds at which each load step finished (diagnostics). */
+  timings: Record<string, number>;
 }
 
 export interface EmbeddingReply {

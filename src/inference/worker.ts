@@ -29,6 +29,10 @@ interface Engine {
   antispoof: Ort.InferenceSession;
 }
 
+/** Milliseconds since the worker started, per load step (diagnostics for cold start). */
+const timings: Record<string, number> = {};
+const mark = (step: string) => (timings[step] = Math.round(performance.now()));
+
 let loading: Promise<{ engine: Engine; ready: ReadyReply }> | null = null;
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -94,13 +98,24 @@ async function runAntispoof(e: Engine, input: Float32Array): Promise<number> {
   return live;
 }
 
-/** Sessions on one backend, proven by one run of each model (WebGPU compiles shaders then). */
+async function firstRuns(e: Engine): Promise<void> {
+  await runEmbed(e, new Float32Array(3 * 112 * 112));
+  await runAntispoof(e, new Float32Array(3 * 128 * 128));
+  mark(`${e.backend}-first-runs`);
+}
+
+/**
+ * Sessions on one backend. WebGPU is proven by one run of each model before it is accepted
+ * (shader compilation fails there, not at creation); wasm's slow first runs are left to
+ * `warmUp` after the ready reply so they do not delay start-up.
+ */
 async function openEngine(
   ort: OrtModule,
   backend: Backend,
   models: { embed: Uint8Array; antispoof: Uint8Array },
 ): Promise<Engine> {
   const embed = await createSession(ort, models.embed, backend, EMBED_MODEL);
+  mark(`${backend}-embed-session`);
   let antispoof: Ort.InferenceSession;
   try {
     antispoof = await createSession(ort, models.antispoof, backend, ANTISPOOF_MODEL);
@@ -109,9 +124,10 @@ async function openEngine(
     throw error;
   }
   const e: Engine = { ort, backend, embed, antispoof };
+  mark(`${backend}-sessions`);
+  if (backend === 'wasm') return e;
   try {
-    await runEmbed(e, new Float32Array(3 * 112 * 112));
-    await runAntispoof(e, new Float32Array(3 * 128 * 128));
+    await firstRuns(e);
   } catch (error) {
     await Promise.allSettled([embed.release(), antispoof.release()]);
     if (error instanceof InferenceError) throw error;
@@ -122,13 +138,21 @@ async function openEngine(
   return e;
 }
 
+/** Runs queued behind `init`: requests arriving meanwhile wait for it, as they would anyway. */
+function warmUp(e: Engine): void {
+  if (e.backend !== 'wasm') return;
+  queue = queue.then(() => firstRuns(e)).catch(() => undefined);
+}
+
 async function init(request: InitRequest): Promise<{ engine: Engine; ready: ReadyReply }> {
+  mark('init');
   // Model download + hashing and backend probe + runtime import overlap (cold start).
   const modelsReady = loadManifest(request.assetBase).then(async (manifest) => {
     const [embed, antispoof] = await Promise.all([
       loadModel(request.assetBase, manifest.entries.get(EMBED_MODEL)!),
       loadModel(request.assetBase, manifest.entries.get(ANTISPOOF_MODEL)!),
     ]);
+    mark('models-verified');
     return { manifest, models: { embed, antispoof } };
   });
   const runtimeReady = (async () => {
@@ -137,7 +161,9 @@ async function init(request: InitRequest): Promise<{ engine: Engine; ready: Read
         ? { adapter: false, software: false, description: 'wasm forced' }
         : await probeWebGpu((self.navigator as { gpu?: unknown }).gpu);
     const first = pickBackend(request.backend, probe);
-    return { probe, first, ort: await importOrt(first) };
+    const ort = await importOrt(first);
+    mark('runtime-imported');
+    return { probe, first, ort };
   })();
   // Settle both before reporting, so a model error wins over a backend error deterministically.
   const [loaded, runtime] = await Promise.allSettled([modelsReady, runtimeReady]);
@@ -183,6 +209,7 @@ async function init(request: InitRequest): Promise<{ engine: Engine; ready: Read
       threads: request.threads,
       modelId: manifest.modelId,
       fallback,
+      timings,
     },
   };
 }
@@ -244,9 +271,11 @@ function prepare(frame: FrameInput, points?: Float32Array, box?: Box) {
 async function handle(request: WorkerRequest): Promise<void> {
   if (request.type === 'init') {
     // One load per worker; a repeated init gets the same answer under its own id.
+    const first = !loading;
     loading ??= init(request);
-    const { ready } = await loading;
+    const { engine: e, ready } = await loading;
     reply({ ...ready, id: request.id });
+    if (first) warmUp(e);
     return;
   }
   if (!loading) throw new InferenceError('runtime-failed', 'worker used before init');
