@@ -22,7 +22,7 @@ export default defineConfig({
     baseURL: pageOrigin,
     launchOptions: { executablePath: chromiumPath, args: launchArgs() },
     screenshot: 'only-on-failure',
-    trace: 'retain-on-failure',
+    trace: 'on-first-retry',
   },
   metadata: { endpoint: apiOrigin },
   webServer: {

@@ -20,13 +20,16 @@ test('endpoint down → clear error; Retry works once it is back', async ({
 
   await context.unroute(`${apiOrigin}/**`);
   await el(page).locator('[part~="retry"]').click();
+  // Retry returns into the flow: to the consent form if that is where it failed.
+  await expect(el(page)).not.toHaveAttribute('step', 'error');
+  if (await el(page).locator('[part~="accept"], [part~="start"]').isVisible()) await begin(page);
   const back = await outcome(page);
   await shot(page, info, 'endpoint-back');
   expect(back, back.text).toMatchObject({ step: 'result', decision: 'enrolled' });
 });
 
 test('a captured submission replayed → rejected', async ({ page, fakeCamera, request }) => {
-  await fakeCamera.puppet(page, await fakeCamera.face('bea'));
+  await fakeCamera.puppet(page, await fakeCamera.face('fay'));
   await openHost(page, { mode: 'enroll', subject: `u-replay-${Date.now()}` });
   const submitted = page.waitForRequest(
     (r) => r.method() === 'POST' && new URL(r.url()).pathname === '/v1/enroll',

@@ -11,6 +11,7 @@ import {
   FRAME_HEIGHT,
   FRAME_WIDTH,
   frameFromPhoto,
+  frameFromRect,
   frameRect,
   noFace,
   renderPose,
@@ -63,7 +64,7 @@ export async function prepareFace(
   const key = createHash('sha256')
     .update(bytes)
     .update(
-      JSON.stringify([source.region ?? null, source.index ?? 0, source.faceFraction ?? null, 3]),
+      JSON.stringify([source.region ?? null, source.index ?? 0, source.faceFraction ?? null, 4]),
     )
     .digest('hex')
     .slice(0, 24);
@@ -71,7 +72,7 @@ export async function prepareFace(
   const photo = decodeImage(bytes);
   try {
     const hit = JSON.parse(readFileSync(cacheFile, 'utf8')) as CacheEntry;
-    const base = cropResize(photo, hit.rect, FRAME_WIDTH, FRAME_HEIGHT);
+    const base = frameFromRect(photo, hit.rect);
     return {
       key,
       base,

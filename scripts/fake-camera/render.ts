@@ -32,7 +32,31 @@ export function frameRect(photo: Image, face: Rect, faceFraction = 0.28): Rect {
 }
 
 export function frameFromPhoto(photo: Image, face: Rect, faceFraction?: number): Image {
-  return cropResize(photo, frameRect(photo, face, faceFraction), FRAME_WIDTH, FRAME_HEIGHT);
+  return frameFromRect(photo, frameRect(photo, face, faceFraction));
+}
+
+/** The 640×480 camera frame for a photo region, lightly sharpened like a webcam's ISP does. */
+export function frameFromRect(photo: Image, rect: Rect): Image {
+  return sharpen(cropResize(photo, rect, FRAME_WIDTH, FRAME_HEIGHT), 0.7);
+}
+
+/** Unsharp mask with a 3×3 box blur: out = in + amount · (in − blur). */
+export function sharpen(img: Image, amount: number): Image {
+  const { width: w, height: h, data } = img;
+  const out = new Uint8ClampedArray(data);
+  for (let y = 1; y < h - 1; y++) {
+    for (let x = 1; x < w - 1; x++) {
+      const o = (y * w + x) * 4;
+      for (let c = 0; c < 3; c++) {
+        let sum = 0;
+        for (let dy = -1; dy <= 1; dy++) {
+          for (let dx = -1; dx <= 1; dx++) sum += data[o + (dy * w + dx) * 4 + c]!;
+        }
+        out[o + c] = data[o + c]! + amount * (data[o + c]! - sum / 9);
+      }
+    }
+  }
+  return { width: w, height: h, data: out };
 }
 
 /** The base frame with the face moved to `pose`. Mouth interior and teeth are painted in. */
