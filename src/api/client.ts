@@ -64,7 +64,13 @@ export interface ApiClientOptions {
 }
 
 export interface ApiClient {
-  createSession(purpose: Purpose, subjectId?: string, signal?: AbortSignal): Promise<SessionInfo>;
+  /** `options.challenges`: requested challenge count (the endpoint clamps it to its policy). */
+  createSession(
+    purpose: Purpose,
+    subjectId?: string,
+    signal?: AbortSignal,
+    options?: { challenges?: number },
+  ): Promise<SessionInfo>;
   enroll(session: SessionInfo, capture: Capture, signal?: AbortSignal): Promise<EnrollResponse>;
   verify(session: SessionInfo, capture: Capture, signal?: AbortSignal): Promise<VerifyResponse>;
   identify(
@@ -191,8 +197,16 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   }
 
   return {
-    createSession: (purpose, subjectId, signal) =>
-      call('/v1/sessions', subjectId === undefined ? { purpose } : { purpose, subjectId }, signal),
+    createSession: (purpose, subjectId, signal, options) =>
+      call(
+        '/v1/sessions',
+        {
+          purpose,
+          ...(subjectId === undefined ? {} : { subjectId }),
+          ...(options?.challenges === undefined ? {} : { challenges: options.challenges }),
+        },
+        signal,
+      ),
     enroll: (s, c, signal) => submit('/v1/enroll', s, c, signal),
     verify: (s, c, signal) => submit('/v1/verify', s, c, signal),
     identify: (s, c, k = 5, signal) => submit(`/v1/identify?k=${k}`, s, c, signal),

@@ -129,6 +129,7 @@ class EndpointApi implements ApiPort {
         PURPOSE[request.mode],
         request.mode === 'identify' ? undefined : request.subject,
         signal,
+        { challenges: request.challengeCount },
       );
       const grant: SessionGrant = {
         sessionId: wire.sessionId,

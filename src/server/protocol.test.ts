@@ -424,6 +424,59 @@ describe('consent, lockout, suspension, rights', () => {
   });
 });
 
+describe('session challenge count', () => {
+  const challenges = async (extra: Record<string, unknown>) =>
+    (await post('/v1/sessions', { purpose: 'verify', subjectId: 'alice', ...extra })).body[
+      'challenges'
+    ] as string[];
+
+  it('defaults to FV_CHALLENGES and honours a request for more, up to every kind once', async () => {
+    expect(await challenges({})).toHaveLength(3);
+    const four = await challenges({ challenges: 4 });
+    expect(four).toHaveLength(4);
+    expect(new Set(four).size).toBe(4);
+    expect(await challenges({ challenges: 99 })).toHaveLength(4);
+  });
+
+  it('never goes below the configured policy', async () => {
+    expect(await challenges({ challenges: 0 })).toHaveLength(3);
+    expect(await challenges({ challenges: 1 })).toHaveLength(3);
+    const strict = await harness({ challengeCount: 4 });
+    try {
+      const r = await strict.app.request(
+        '/v1/sessions',
+        jsonPost({ purpose: 'identify', challenges: 3 }),
+      );
+      expect(((await r.json()) as { challenges: string[] }).challenges).toHaveLength(4);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('rejects a non-integer or out-of-range count', async () => {
+    for (const bad of [3.5, -1, '4', 101]) {
+      const r = await post('/v1/sessions', {
+        purpose: 'verify',
+        subjectId: 'alice',
+        challenges: bad,
+      });
+      expect(r.status).toBe(400);
+      expect(code(r)).toBe('bad_request');
+    }
+  });
+
+  it("a verify with four challenges round-trips (the liveness check uses the session's list)", async () => {
+    const s = await newSession(h.app, 'verify', 'alice');
+    expect(s.challenges).toHaveLength(3);
+    const r = await post('/v1/sessions', { purpose: 'verify', subjectId: 'alice', challenges: 4 });
+    const s4 = r.body as unknown as typeof s;
+    const env = await device.seal(s4, device.payload(s4, [alice], h.clock.now));
+    const v = await post('/v1/verify', env);
+    expect(v.status).toBe(200);
+    expect(v.body['decision']).toBe('match');
+  });
+});
+
 describe('round trip through the browser client', () => {
   it('createSession + verify via createApiClient', async () => {
     const { createApiClient } = await import('../api/client');
@@ -434,7 +487,8 @@ describe('round trip through the browser client', () => {
       fetch: async (input, init) => h.app.request(String(input), init as RequestInit),
       now: () => h.clock.now,
     });
-    const s = await client.createSession('verify', 'alice');
+    const s = await client.createSession('verify', 'alice', undefined, { challenges: 4 });
+    expect(s.challenges).toHaveLength(4);
     const p = device.payload(s, [alice], h.clock.now);
     const r = await client.verify(s, {
       modelId: MODEL,

@@ -19,7 +19,18 @@ import { checkSubjectUsable } from './guards';
 const body = z.strictObject({
   purpose: z.enum(PURPOSES),
   subjectId: z.string().refine(isValidId).optional(),
+  /** Requested number of challenges; clamped to [FV_CHALLENGES, all kinds] below. */
+  challenges: z.number().int().min(0).max(100).optional(),
 });
+
+/**
+ * The number of challenges for a session: the request may ask for more than the server's
+ * policy (config.challengeCount, itself >= 3), never for fewer, and at most every kind once.
+ */
+export function challengeCountFor(requested: number | undefined, configured: number): number {
+  const min = Math.max(3, Math.min(configured, CHALLENGE_KINDS.length));
+  return Math.min(CHALLENGE_KINDS.length, Math.max(min, requested ?? min));
+}
 
 /** Unbiased Fisher-Yates with rejection sampling over crypto random bytes. */
 export function shuffledChallenges(
@@ -55,7 +66,9 @@ export function sessionRoutes(app: Hono<AppEnv>, d: AppDeps): void {
     const nonce = d.random(NONCE_BYTES);
     const sessionId = toBase64Url(d.random(16));
     const challenges =
-      req.purpose === 'rights' ? [] : shuffledChallenges(d.config.challengeCount, d.random);
+      req.purpose === 'rights'
+        ? []
+        : shuffledChallenges(challengeCountFor(req.challenges, d.config.challengeCount), d.random);
     const expiresAt = now + d.config.sessionTtlMs;
     await d.store.createSession({
       sessionId,
