@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createServer, type ViteDevServer } from 'vite';
+import { manifestModelIds } from '../src/server/config';
 import { startServer, type RunningServer } from '../src/server/main';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -22,13 +23,10 @@ export interface Demo {
   close(): Promise<void>;
 }
 
-/** The embedding model id the browser engine reports (the manifest's fr_feature entry). */
+/** The embedding model id the browser engine reports (the endpoint's default `modelIds`). */
 export function embeddingModelId(): string | null {
   try {
-    const manifest = JSON.parse(
-      readFileSync(new URL('../public/models/manifest.json', import.meta.url), 'utf8'),
-    ) as { files?: { name: string; id: string }[] };
-    return manifest.files?.find((f) => f.name === 'fr_feature.onnx')?.id ?? null;
+    return manifestModelIds()[0] ?? null;
   } catch {
     return null;
   }
@@ -40,13 +38,11 @@ export async function startDemo(
   const env = process.env;
   const demoPort = options.demoPort ?? Number(env['FV_DEMO_PORT'] ?? 5173);
   const origins = [`http://127.0.0.1:${demoPort}`, `http://localhost:${demoPort}`];
-  const modelId = embeddingModelId();
   const endpoint = await startServer({
     port: options.endpointPort ?? Number(env['FV_PORT'] ?? 8787),
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     configOverrides: {
       origins: [...new Set([...(env['FV_ORIGINS']?.split(',') ?? []), ...origins])],
-      ...(modelId && !env['FV_MODEL_IDS'] ? { modelIds: [modelId] } : {}),
     },
     ...(options.quiet ? { logger: { log: () => undefined } } : {}),
   });

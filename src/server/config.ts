@@ -1,6 +1,8 @@
 // Endpoint configuration: defaults, then environment overrides (FV_*). Validated once at start.
 
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { isManifest } from '../models/manifest';
 import { DEFAULT_THRESHOLD } from '../protocol/match';
 import { DEFAULT_LIVENESS_POLICY, type LivenessPolicy } from '../protocol/session';
 
@@ -36,10 +38,38 @@ export interface ServerConfig {
 
 export const MAX_SESSION_TTL_MS = 120_000;
 
+/** The manifest entry whose id the browser engine reports as `modelId`. */
+export const EMBEDDING_MODEL_FILE = 'fr_feature.onnx';
+let manifestIds: string[] | undefined;
+
+/**
+ * The embedding model id from the committed public/models/manifest.json (what the browser
+ * reports, e.g. `fr_feature@faceplugin-0.0.1:87aacdfe5751`). Read once; throws when the
+ * manifest is missing so a deployment without it must set FV_MODEL_IDS explicitly.
+ */
+export function manifestModelIds(): string[] {
+  if (manifestIds === undefined) {
+    const url = new URL('../../public/models/manifest.json', import.meta.url);
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(url, 'utf8'));
+    } catch (e) {
+      throw new Error(`cannot read ${url.pathname}; set FV_MODEL_IDS`, { cause: e });
+    }
+    const entry = isManifest(json)
+      ? json.files.find((f) => f.name === EMBEDDING_MODEL_FILE)
+      : undefined;
+    if (!entry?.id) throw new Error(`no ${EMBEDDING_MODEL_FILE} id in the model manifest`);
+    manifestIds = [entry.id];
+  }
+  return [...manifestIds];
+}
+
 export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
   return {
     origins: ['http://localhost:5173', 'http://127.0.0.1:5173'],
-    modelIds: ['fr_feature'],
+    // Only read the manifest when the caller does not choose the ids itself.
+    modelIds: overrides.modelIds ?? manifestModelIds(),
     threshold: DEFAULT_THRESHOLD,
     sessionTtlMs: MAX_SESSION_TTL_MS,
     challengeCount: 3,
