@@ -33,7 +33,14 @@ if (!values.data) {
 const dir = resolve(values.data);
 const backend = values.backend as BackendPreference;
 const maxSide = Number(values['max-side']);
-const set = loadPairs(dir);
+const set = (() => {
+  try {
+    return loadPairs(dir);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(2);
+  }
+})();
 
 const TYPES: Record<string, string> = {
   '.jpg': 'image/jpeg',
