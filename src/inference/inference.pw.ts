@@ -89,6 +89,27 @@ test.describe('inference on wasm', () => {
     });
   });
 
+  test('the same person in two different photos matches', async () => {
+    // The blonde woman on the right of sample1 (uniform, laughing) is the one in the middle of
+    // sample3 (black top, smiling): other light, expression and pose. Checked by eye; every
+    // other cross-photo pair of these photos scores <= 0.31.
+    const centreX = (b: Box) => b.x + b.width / 2;
+    const pick = async (n: number, from: number, to: number) => {
+      const boxes = await page.evaluate(
+        (u) => window.fvHarness.boxes(u, { maxSide: 1280 }),
+        photo(n),
+      );
+      const box = boxes.find((b) => centreX(b) > from && centreX(b) < to);
+      if (!box) throw new Error(`no face between x ${from} and ${to} in sample${n}`);
+      return faceOf(page, photo(n), { crop: around(box, 2.4) });
+    };
+    const a = await pick(1, 1300, 1800);
+    const b = await pick(3, 1000, 1400);
+    const other = await pick(3, 400, 900);
+    expect(cosine(a.embedding, b.embedding)).toBeGreaterThanOrEqual(DEFAULT_THRESHOLD);
+    expect(cosine(a.embedding, other.embedding)).toBeLessThan(DEFAULT_THRESHOLD);
+  });
+
   test('anti-spoof gives a live probability in [0, 1] for real faces', async () => {
     const [box] = await page.evaluate((u) => window.fvHarness.boxes(u), photo(3));
     const result = await faceOf(page, photo(3), { crop: around(box!, 3) });
