@@ -11,14 +11,16 @@ export default defineConfig({
   timeout: 120_000,
   workers: 1,
   reporter: [['list']],
+  outputDir: '.cache/browser/results',
   use: {
     baseURL: `http://127.0.0.1:${port}`,
     launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
   },
   webServer: {
-    command: `npx vite --port ${port} --strictPort --host 127.0.0.1`,
+    // Quiet Vite (no HMR, no file watching): edits elsewhere must not reload a page mid-test.
+    command: `npx tsx bench/lib/serve.ts ${port}`,
     url: `http://127.0.0.1:${port}/test-pages/`,
-    reuseExistingServer: !process.env.CI,
+    reuseExistingServer: !process.env['CI'],
     timeout: 120_000,
   },
 });
