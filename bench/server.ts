@@ -1,6 +1,7 @@
 // Endpoint throughput: loopback autocannon on POST /v1/verify with valid sealed payloads (one
 // fresh session/nonce per request, generated up front), the raw ceiling (HPKE open + signature
-// verify + match in a tight loop, one process per core) and 1:N identify over 100 000 templates.
+// verify + checks + match + receipt signature, the endpoint's cryptographic and matching work,
+// in a tight loop, one process per core) and 1:N identify over 100 000 templates.
 // Prints a table; the LAST line is one JSON object.
 //
 //   npm run bench:server            FV_BENCH_SECONDS (5), FV_BENCH_TEMPLATES (100000)
@@ -9,7 +10,8 @@
 // file (WAL); ceiling workers are the same number of processes, run on their own.
 
 import cluster from 'node:cluster';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +26,7 @@ import {
   type SealedEnvelope,
   type SubmissionPayload,
 } from '../src/protocol/payload';
+import { receiptClaimsOf, receiptSignedBytes } from '../src/protocol/receipt';
 import { checkLiveness, checkVector, type SessionInfo } from '../src/protocol/session';
 import { sealSubmission } from '../src/crypto/seal';
 import { createApp } from '../src/server/app';
@@ -128,9 +131,28 @@ async function serverWorker(dir: string, dataKey: string): Promise<void> {
     hostname: '127.0.0.1',
   });
   server.once('listening', () => process.send?.({ type: 'ready' }));
+  // FV_BENCH_PROFILE=<dir>: a V8 CPU profile of each endpoint process over the verify run.
+  const profileDir = process.env['FV_BENCH_PROFILE'];
+  const profiler = profileDir ? new Session() : null;
+  let cpuCalls = 0;
   // CPU accounting for the table: all threads of this process (main + libuv pool).
   process.on('message', (m: { type: string }) => {
-    if (m.type === 'cpu') process.send?.({ type: 'cpu', cpu: process.cpuUsage() });
+    if (m.type !== 'cpu') return;
+    void (async () => {
+      if (profiler && cpuCalls === 0) {
+        profiler.connect();
+        await profiler.post('Profiler.enable');
+        await profiler.post('Profiler.start');
+      } else if (profiler && cpuCalls === 1) {
+        const { profile } = await profiler.post('Profiler.stop');
+        writeFileSync(
+          join(profileDir!, `server-${process.pid}.cpuprofile`),
+          JSON.stringify(profile),
+        );
+      }
+      cpuCalls++;
+      process.send?.({ type: 'cpu', cpu: process.cpuUsage() });
+    })();
   });
 }
 
@@ -179,7 +201,20 @@ async function ceilingWorker(dir: string): Promise<void> {
           const v = p.vectors[0]!;
           checkVector(v);
           checkLiveness(challenges, p.liveness, p.clientTime);
-          if (cosine(v, template) < 0.99) throw new Error('ceiling: wrong score');
+          const score = cosine(v, template);
+          if (score < 0.99) throw new Error('ceiling: wrong score');
+          // The endpoint signs a receipt for every result; the ceiling does the same work.
+          const claims = receiptClaimsOf({
+            purpose: 'verify',
+            sessionId: p.sessionId,
+            subjectId: p.subject,
+            decision: 'match',
+            score,
+            threshold: 0.5,
+            at: now,
+          });
+          const sig = await keys.signReceipt(receiptSignedBytes(claims));
+          if (sig.length === 0) throw new Error('ceiling: no receipt signature');
           ops++;
         }
       };
@@ -426,7 +461,7 @@ async function main(): Promise<void> {
       ['verify rps', String(out.verify_rps)],
       ['verify latency p50 / p99 (ms)', `${result.latency.p50} / ${result.latency.p99}`],
       [
-        'ceiling rps (open + verify sig + match), before / after',
+        'ceiling rps (open + verify sig + match + receipt), before / after',
         `${out.ceiling_rps} (${round(ceilingBefore, 1)} / ${round(ceilingAfter, 1)})`,
       ],
       ['ratio verify / ceiling', String(out.ratio)],

@@ -53,7 +53,8 @@ export async function harness(overrides: Partial<ServerConfig> = {}): Promise<Ha
     rateLimit: { perSecond: 1e6, burst: 1e6 },
     ...overrides,
   });
-  const app = createApp({ store, keys, config, now: () => clock.now });
+  // Call log on the next tick, so tests can wait for it with one setImmediate.
+  const app = createApp({ store, keys, config, now: () => clock.now, callLogBatchMs: 0 });
   return {
     app,
     store,

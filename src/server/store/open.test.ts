@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from './open';
+import type { SqliteStore } from './sqlite';
 import { startPgServer } from './testing/pg-server';
 import { vec } from './testing/fixtures';
 
@@ -30,6 +31,22 @@ describe('openStore', () => {
     const again = await openStore({ url, dataDir, env: {} });
     expect(Array.from((await again.listTemplates('s1'))[0]!.vector)).toEqual(Array.from(vec(1)));
     await again.close();
+  });
+
+  it('opens SQLite with synchronous=NORMAL unless FV_SQLITE_SYNCHRONOUS=full', async () => {
+    const url = `sqlite:${join(dir, 'fv.db')}`;
+    for (const [env, mode] of [
+      [{}, 'normal'],
+      [{ FV_SQLITE_SYNCHRONOUS: 'full' }, 'full'],
+      [{ FV_SQLITE_SYNCHRONOUS: 'NORMAL' }, 'normal'],
+    ] as const) {
+      const store = (await openStore({ url, dataDir: dir, env })) as SqliteStore;
+      expect(store.synchronousMode()).toBe(mode);
+      await store.close();
+    }
+    await expect(
+      openStore({ url, dataDir: dir, env: { FV_SQLITE_SYNCHRONOUS: 'off' } }),
+    ).rejects.toThrow(/FV_SQLITE_SYNCHRONOUS/);
   });
 
   it('fails clearly on an unknown scheme or a PostgreSQL store without a shared key', async () => {

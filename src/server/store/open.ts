@@ -32,7 +32,16 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
     const path = url.slice('sqlite:'.length);
     if (path === '') throw new Error('FV_STORE=sqlite:<path> needs a file path');
     const keyring = opts.keyring ?? DataKeyring.load({ env: env.FV_DATA_KEY, keyFile });
-    store = new SqliteStore({ path: path === ':memory:' ? path : resolve(path), keyring });
+    // NORMAL by default (WAL: survives process crashes, not power loss); FULL fsyncs each commit.
+    const sync = (env.FV_SQLITE_SYNCHRONOUS ?? 'normal').toLowerCase();
+    if (sync !== 'normal' && sync !== 'full') {
+      throw new Error('FV_SQLITE_SYNCHRONOUS must be normal or full');
+    }
+    store = new SqliteStore({
+      path: path === ':memory:' ? path : resolve(path),
+      keyring,
+      synchronous: sync,
+    });
   } else if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     let keyring = opts.keyring;
     if (keyring === undefined) {

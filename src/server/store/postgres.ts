@@ -119,6 +119,9 @@ CREATE TABLE IF NOT EXISTS verifications (
 );
 CREATE INDEX IF NOT EXISTS verifications_subject ON verifications(subject_id, at);
 CREATE INDEX IF NOT EXISTS verifications_at ON verifications(at);
+-- Lockout counts (every verify) touch only the subject's failures.
+CREATE INDEX IF NOT EXISTS verifications_failures ON verifications(subject_id, at)
+  WHERE kind = 'verify' AND decision = 'reject';
 CREATE TABLE IF NOT EXISTS calls (
   id BIGSERIAL PRIMARY KEY,
   at BIGINT NOT NULL,
@@ -496,10 +499,20 @@ export class PostgresStore implements Store {
   }
 
   async addCall(call: CallRecord): Promise<void> {
-    const c = check.call(call);
+    await this.addCalls([call]);
+  }
+
+  async addCalls(calls: CallRecord[]): Promise<void> {
+    const cs = calls.map((c) => check.call(c));
+    if (cs.length === 0) return;
+    // One multi-row INSERT: a single statement is atomic without an explicit transaction.
+    const values = cs.map(
+      (_, i) =>
+        `($${i * 6 + 1}, $${i * 6 + 2}, $${i * 6 + 3}, $${i * 6 + 4}, $${i * 6 + 5}, $${i * 6 + 6})`,
+    );
     await this.pool.query(
-      'INSERT INTO calls(at, route, status, code, ms, client_hash) VALUES ($1, $2, $3, $4, $5, $6)',
-      [c.at, c.route, c.status, c.code, c.ms, c.clientHash],
+      `INSERT INTO calls(at, route, status, code, ms, client_hash) VALUES ${values.join(', ')}`,
+      cs.flatMap((c) => [c.at, c.route, c.status, c.code, c.ms, c.clientHash]),
     );
   }
 

@@ -141,6 +141,26 @@ describe('SQLite file on disk', () => {
     await b.close();
   });
 
+  it("sees other processes' template writes despite its per-subject template cache", async () => {
+    const keyring = DataKeyring.generate();
+    const a = await openStore(keyring);
+    const b = await openStore(keyring);
+    await a.enrol(subject('s1'), template('s1', 1));
+    const first = await b.listTemplates('s1');
+    expect(first.map((t) => t.templateId)).toEqual(['s1-t']);
+    first[0]!.vector.fill(0); // callers get copies
+    expect((await b.listTemplates('s1'))[0]!.vector).toEqual(vec(1));
+    // Re-enrolment elsewhere (replace), then deletion: each is seen at once.
+    await a.enrol(subject('s1'), { ...template('s1', 2), templateId: 's1-t2' }, { replace: true });
+    const second = await b.listTemplates('s1');
+    expect(second.map((t) => t.templateId)).toEqual(['s1-t2']);
+    expect(second[0]!.vector).toEqual(vec(2));
+    await a.deleteTemplates('s1');
+    expect(await b.listTemplates('s1')).toEqual([]);
+    await a.close();
+    await b.close();
+  });
+
   it('stays consistent after kill -9 during enrolment', async () => {
     const keyring = DataKeyring.generate('k1');
     const env = {

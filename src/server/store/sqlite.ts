@@ -119,6 +119,9 @@ CREATE TABLE IF NOT EXISTS verifications (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS verifications_subject ON verifications(subject_id, at);
 CREATE INDEX IF NOT EXISTS verifications_at ON verifications(at);
+-- Lockout counts (every verify) touch only the subject's failures, not all its records.
+CREATE INDEX IF NOT EXISTS verifications_failures ON verifications(subject_id, at)
+  WHERE kind = 'verify' AND decision = 'reject';
 CREATE TABLE IF NOT EXISTS calls (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   at INTEGER NOT NULL,
@@ -136,8 +139,15 @@ export interface SqliteStoreOptions {
   /** File path; parent directories are created. */
   path: string;
   keyring: DataKeyring;
-  /** FULL (default) survives power loss; NORMAL survives process crashes (bulk loads, bench). */
+  /**
+   * NORMAL (default): in WAL mode a commit survives a crash of the process (kill -9), and the
+   * file is never corrupted, but the last commits before a power loss / OS crash may be lost
+   * (they are fsynced at the next checkpoint). FULL fsyncs every commit (survives power loss)
+   * at ~5 ms per commit on slow disks. FV_SQLITE_SYNCHRONOUS=full selects it.
+   */
   synchronous?: 'full' | 'normal';
+  /** Subjects whose decrypted templates are kept for verify (0 disables the cache). */
+  templateCacheSize?: number;
 }
 
 const isConstraint = (e: unknown, kind: string): boolean =>
@@ -152,13 +162,21 @@ export class SqliteStore implements Store {
   private readonly cache: IndexCache;
   // Compiling a statement costs more than running it; every SQL text here is a constant.
   private readonly statements = new Map<string, Database.Statement>();
+  // Decrypted templates per subject for verify (decryption and row decoding cost more than the
+  // check). Valid while the sum of all template generations is unchanged: every template write
+  // of any process bumps its model's generation in the same transaction, and generations only
+  // grow, so one indexed read tells whether anything changed since the entries were read.
+  private readonly templateCache = new Map<string, TemplateRecord[]>();
+  private templateCacheGen = -1;
+  private readonly templateCacheSize: number;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
     this.db = new Database(opts.path);
     this.keyring = opts.keyring;
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    this.db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.templateCacheSize = opts.templateCacheSize ?? 10_000;
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('secure_delete = ON');
     this.db.pragma('busy_timeout = 5000');
@@ -177,6 +195,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     this.cache.clear();
+    this.templateCache.clear();
     if (this.db.open) this.db.close();
   }
 
@@ -348,10 +367,32 @@ export class SqliteStore implements Store {
   }
 
   async listTemplates(subjectId: string): Promise<TemplateRecord[]> {
-    const rows = this.q(
-      'SELECT * FROM templates WHERE subject_id = ? ORDER BY created_at, template_id',
-    ).all(check.id('subjectId', subjectId)) as Row[];
-    return rows.map((r) => this.templateFromRow(r));
+    const sid = check.id('subjectId', subjectId);
+    // Generation first, rows after: rows are never older than the generation they are filed
+    // under (a write in between only makes the next call drop the cache).
+    const gen = (
+      this.q('SELECT coalesce(sum(gen), 0) AS g FROM template_generations').get() as { g: number }
+    ).g;
+    if (gen !== this.templateCacheGen) {
+      this.templateCache.clear();
+      this.templateCacheGen = gen;
+    }
+    let records = this.templateCache.get(sid);
+    if (records === undefined) {
+      const rows = this.q(
+        'SELECT * FROM templates WHERE subject_id = ? ORDER BY created_at, template_id',
+      ).all(sid) as Row[];
+      records = rows.map((r) => this.templateFromRow(r));
+      if (this.templateCacheSize > 0) {
+        // Oldest insertion first out: a bound, not a hit-rate optimisation.
+        if (this.templateCache.size >= this.templateCacheSize) {
+          this.templateCache.delete(this.templateCache.keys().next().value as string);
+        }
+        this.templateCache.set(sid, records);
+      }
+    }
+    // Copies: callers may keep or change what they get without touching the cache.
+    return records.map((t) => ({ ...t, vector: t.vector.slice() }));
   }
 
   async deleteTemplates(subjectId: string): Promise<number> {
@@ -496,10 +537,17 @@ export class SqliteStore implements Store {
   }
 
   async addCall(call: CallRecord): Promise<void> {
-    const c = check.call(call);
-    this.q(
+    await this.addCalls([call]);
+  }
+
+  async addCalls(calls: CallRecord[]): Promise<void> {
+    const cs = calls.map((c) => check.call(c));
+    const insert = this.q(
       'INSERT INTO calls(at, route, status, code, ms, client_hash) VALUES (?, ?, ?, ?, ?, ?)',
-    ).run(c.at, c.route, c.status, c.code, c.ms, c.clientHash);
+    );
+    this.db.transaction(() => {
+      for (const c of cs) insert.run(c.at, c.route, c.status, c.code, c.ms, c.clientHash);
+    })();
   }
 
   async listCalls(opts: { since: number; limit: number }): Promise<CallRecord[]> {
@@ -595,6 +643,12 @@ export class SqliteStore implements Store {
       .join('; ');
     const fk = this.db.pragma('foreign_key_check') as unknown[];
     return { integrity, foreignKeyViolations: fk.length };
+  }
+
+  /** The synchronous mode SQLite actually runs with (tests, start-up log). */
+  synchronousMode(): 'full' | 'normal' | 'other' {
+    const v = this.db.pragma('synchronous', { simple: true }) as number;
+    return v === 2 ? 'full' : v === 1 ? 'normal' : 'other';
   }
 
   /** Full index loads vs. change-log replays so far (tests, metrics). */

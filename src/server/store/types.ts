@@ -246,6 +246,8 @@ export interface Store {
 
   // Call log.
   addCall(call: CallRecord): Promise<void>;
+  /** Several entries in one transaction (the app batches the call log); all or none. */
+  addCalls(calls: CallRecord[]): Promise<void>;
   /** Newest first, at >= since. limit 1..10000. */
   listCalls(opts: { since: number; limit: number }): Promise<CallRecord[]>;
 
