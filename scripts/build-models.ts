@@ -3,7 +3,7 @@
 //   models/fr_feature.onnx         512-d face embedding  (faceplugin-face-recognition-js)
 //   models/fr_liveness.onnx        passive anti-spoof    (faceplugin-face-recognition-js)
 //   runtime/mediapipe/*            tasks-vision wasm fileset
-//   runtime/ort/*                  onnxruntime-web wasm (plain, JSEP and asyncify/WebGPU builds)
+//   runtime/ort/*                  onnxruntime-web entries + wasm (plain and asyncify/WebGPU builds)
 // Every byte is hashed and compared with the committed manifest; a difference stops the build.
 // Re-running rewrites nothing that is already up to date.
 //
@@ -65,12 +65,17 @@ const MEDIAPIPE_RUNTIME = [
   'vision_wasm_nosimd_internal.js',
   'vision_wasm_nosimd_internal.wasm',
 ];
-// `onnxruntime-web/wasm` loads the plain build, the default entry the JSEP build and
-// `onnxruntime-web/webgpu` the asyncify build.
-const ORT_RUNTIME = ['', '.jsep', '.asyncify'].flatMap((v) => [
-  `ort-wasm-simd-threaded${v}.mjs`,
-  `ort-wasm-simd-threaded${v}.wasm`,
-]);
+// The inference worker imports ORT itself from here at run time (nothing of ORT is bundled):
+// `ort.wasm.min.mjs` loads the plain build, `ort.webgpu.min.mjs` the asyncify (WebGPU) build.
+// The default entry's JSEP build is never used, so it is not hosted.
+const ORT_RUNTIME = [
+  'ort.wasm.min.mjs',
+  'ort.webgpu.min.mjs',
+  ...['', '.asyncify'].flatMap((v) => [
+    `ort-wasm-simd-threaded${v}.mjs`,
+    `ort-wasm-simd-threaded${v}.wasm`,
+  ]),
+];
 
 function collect(nodeModules: string): Artifact[] {
   const detection = findPackage(nodeModules, '@mediapipe/face_detection');

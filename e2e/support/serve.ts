@@ -21,10 +21,9 @@ const vite = await createServer({
   cacheDir: 'node_modules/.vite-e2e',
   clearScreen: false,
   // Scan the pages up front: a dependency discovered mid-test would make Vite reload the page.
-  // ORT is imported dynamically inside the inference worker, which the scan cannot see.
+  // ORT is not a dependency of the pages: the worker imports it from public/runtime/ort/.
   optimizeDeps: {
     entries: ['e2e/host/index.html', 'test-pages/fake-camera/index.html', 'demo/**/*.html'],
-    include: ['onnxruntime-web/wasm', 'onnxruntime-web/webgpu'],
   },
   server: { host: '127.0.0.1', port: PAGE_PORT, strictPort: true, hmr: false },
 });

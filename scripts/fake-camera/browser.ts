@@ -34,10 +34,7 @@ export async function openLandmarkSession(): Promise<LandmarkSession> {
       configFile: `${root}vite.config.ts`,
       logLevel: 'error',
       cacheDir: 'node_modules/.vite-fake-camera',
-      optimizeDeps: {
-        entries: ['test-pages/fake-camera/index.html'],
-        include: ['onnxruntime-web/wasm'],
-      },
+      optimizeDeps: { entries: ['test-pages/fake-camera/index.html'] },
       server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
     });
     await server.listen();

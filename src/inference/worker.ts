@@ -8,6 +8,7 @@ import { EMBED_INPUT_DIMS, EMBEDDING_SIZE, embedInput, l2normalize } from './emb
 import { InferenceError, serializeError } from './errors';
 import { checkImage, type RgbaImage } from './image';
 import { ANTISPOOF_MODEL, EMBED_MODEL, loadManifest, loadModel } from './models';
+import { startupModel } from './startup-model';
 import type {
   Backend,
   Box,
@@ -40,11 +41,50 @@ function reply(message: WorkerReply, transfer: Transferable[] = []): void {
   self.postMessage(message, transfer);
 }
 
-/** The WebGPU build for WebGPU (the default build's WebGPU EP is broken here), else wasm only. */
-async function importOrt(backend: Backend): Promise<OrtModule> {
-  return backend === 'webgpu'
-    ? ((await import('onnxruntime-web/webgpu')) as OrtModule)
-    : ((await import('onnxruntime-web/wasm')) as OrtModule);
+/**
+ * ORT's entry modules, served from `<assetBase>runtime/ort/` next to the models (copied there by
+ * scripts/build-models.ts) and imported at run time, so no bundler ever copies ORT or its wasm:
+ * the WebGPU (asyncify) build for WebGPU — the default build's WebGPU EP is broken here — and the
+ * plain wasm build otherwise. Loaded from there, ORT's own thread workers start from its
+ * `ort-wasm-simd-threaded*.mjs`, not from this script.
+ */
+const ORT_ENTRY: Record<Backend, string> = {
+  webgpu: 'ort.webgpu.min.mjs',
+  wasm: 'ort.wasm.min.mjs',
+};
+
+function ortUrl(assetBase: string, file: string): string {
+  return new URL(`runtime/ort/${file}`, assetBase).href;
+}
+
+async function importOrt(assetBase: string, backend: Backend): Promise<OrtModule> {
+  const url = ortUrl(assetBase, ORT_ENTRY[backend]);
+  try {
+    return (await import(/* @vite-ignore */ url)) as OrtModule;
+  } catch (error) {
+    throw new InferenceError('runtime-failed', `ORT runtime not loadable from ${url}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Why the early runtime start failed; ORT's later errors only say that it did. */
+let runtimeStartError: string | null = null;
+
+/**
+ * Starts ORT's wasm runtime (fetch + streaming compile of its .wasm, thread pool) before the models
+ * are there, by opening a one-node session. A failure is reported by the real session creation,
+ * with the model's name and the right code.
+ */
+async function startRuntime(ort: OrtModule): Promise<void> {
+  try {
+    const session = await ort.InferenceSession.create(startupModel(), {
+      executionProviders: ['wasm'],
+    });
+    await session.release();
+  } catch (error) {
+    runtimeStartError = messageOf(error);
+  }
 }
 
 async function createSession(ort: OrtModule, bytes: Uint8Array, backend: Backend, name: string) {
@@ -59,9 +99,11 @@ async function createSession(ort: OrtModule, bytes: Uint8Array, backend: Backend
   } catch (error) {
     // The bytes passed the hash check: on wasm either the runtime itself could not start
     // (missing/blocked .wasm) or it rejects the file as a model.
-    const runtimeDown = /backend|wasm|fetch|import|instantiate/i.test(messageOf(error));
+    const startError = backend === 'wasm' ? runtimeStartError : null;
+    const message = startError ? `${messageOf(error)} (${startError})` : messageOf(error);
+    const runtimeDown = /backend|wasm|fetch|import|instantiate/i.test(message);
     const code = backend === 'wasm' && !runtimeDown ? 'model-corrupt' : 'runtime-failed';
-    throw new InferenceError(code, `${backend} could not load ${name}: ${messageOf(error)}`, {
+    throw new InferenceError(code, `${backend} could not load ${name}: ${message}`, {
       cause: error,
     });
   }
@@ -155,14 +197,32 @@ async function init(request: InitRequest): Promise<{ engine: Engine; ready: Read
     mark('models-verified');
     return { manifest, models: { embed, antispoof } };
   });
+  const configure = (m: OrtModule) => {
+    // Self-hosted runtime; never ORT's CDN default.
+    m.env.wasm.wasmPaths = ortUrl(request.assetBase, '');
+    m.env.wasm.numThreads = request.threads;
+    m.env.wasm.proxy = false;
+    m.env.logLevel = 'error';
+    return m;
+  };
   const runtimeReady = (async () => {
     const probe: GpuProbe =
       request.backend === 'wasm'
         ? { adapter: false, software: false, description: 'wasm forced' }
         : await probeWebGpu((self.navigator as { gpu?: unknown }).gpu);
     const first = pickBackend(request.backend, probe);
-    const ort = await importOrt(first);
-    mark('runtime-imported');
+    // A WebGPU build that cannot load is a WebGPU failure (handled below by the fallback).
+    const ort = importOrt(request.assetBase, first).then((m) => {
+      mark('runtime-imported');
+      return configure(m);
+    });
+    if (first === 'wasm') {
+      // Start the wasm runtime now, in parallel with the model download and hashing.
+      await startRuntime(await ort);
+      mark('wasm-runtime');
+    } else {
+      await ort.catch(() => undefined);
+    }
     return { probe, first, ort };
   })();
   // Settle both before reporting, so a model error wins over a backend error deterministically.
@@ -176,28 +236,18 @@ async function init(request: InitRequest): Promise<{ engine: Engine; ready: Read
       ? `WebGPU adapter is software (${probe.description}); using wasm`
       : null;
 
-  const configure = (m: OrtModule) => {
-    // Self-hosted runtime; never ORT's CDN default.
-    m.env.wasm.wasmPaths = new URL('runtime/ort/', request.assetBase).href;
-    m.env.wasm.numThreads = request.threads;
-    m.env.wasm.proxy = false;
-    m.env.logLevel = 'error';
-    return m;
-  };
-  configure(ort);
-
   let e: Engine;
   if (first === 'webgpu') {
     try {
-      e = await openEngine(ort, 'webgpu', models);
+      e = await openEngine(await ort, 'webgpu', models);
     } catch (error) {
       // The plain wasm build (its own, smaller binary) rather than the WebGPU build's wasm EP:
       // it also survives a WebGPU build whose runtime failed to start.
       fallback = `WebGPU failed (${messageOf(error)}); using wasm`;
-      e = await openEngine(configure(await importOrt('wasm')), 'wasm', models);
+      e = await openEngine(configure(await importOrt(request.assetBase, 'wasm')), 'wasm', models);
     }
   } else {
-    e = await openEngine(ort, 'wasm', models);
+    e = await openEngine(await ort, 'wasm', models);
   }
   watchDevice(e);
   return {
@@ -321,6 +371,6 @@ function onMessage(event: MessageEvent<WorkerRequest>): void {
     });
 }
 
-// ORT's wasm thread helpers may start from this same script in a production build; they install
-// their own handler and must not get ours.
+// Guard kept for bundles that inline ORT (its thread helpers then start from this script with a
+// name starting 'em-pthread'); they install their own handler and must not get ours.
 if (!self.name?.startsWith('em-pthread')) self.onmessage = onMessage;
