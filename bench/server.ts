@@ -12,6 +12,7 @@
 import cluster from 'node:cluster';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,6 +110,17 @@ function payload(s: SessionInfo, v: Float32Array, now: number): SubmissionPayloa
   };
 }
 
+interface GcStats {
+  count: number;
+  ms: number;
+  maxMs: number;
+}
+const gcSum = (xs: GcStats[]): GcStats => ({
+  count: xs.reduce((a, g) => a + g.count, 0),
+  ms: xs.reduce((a, g) => a + g.ms, 0),
+  maxMs: Math.max(0, ...xs.map((g) => g.maxMs)),
+});
+
 const percentile = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] as number;
@@ -124,6 +136,7 @@ async function serverWorker(dir: string, dataKey: string): Promise<void> {
     synchronous: 'normal',
   });
   const keys = await ServerKeys.open(join(dir, 'server-keys.json'), Date.now());
+  await store.warmIdentify(MODEL); // as main.ts does at start-up
   const app = createApp({ store, keys, config: config() });
   const server = serve({
     fetch: app.fetch,
@@ -135,6 +148,15 @@ async function serverWorker(dir: string, dataKey: string): Promise<void> {
   const profileDir = process.env['FV_BENCH_PROFILE'];
   const profiler = profileDir ? new Session() : null;
   let cpuCalls = 0;
+  // GC pauses of this process (cumulative), to tell GC from other causes of latency tails.
+  const gc = { count: 0, ms: 0, maxMs: 0 };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gc.count++;
+      gc.ms += e.duration;
+      gc.maxMs = Math.max(gc.maxMs, e.duration);
+    }
+  }).observe({ entryTypes: ['gc'] });
   // CPU accounting for the table: all threads of this process (main + libuv pool).
   process.on('message', (m: { type: string }) => {
     if (m.type !== 'cpu') return;
@@ -151,7 +173,7 @@ async function serverWorker(dir: string, dataKey: string): Promise<void> {
         );
       }
       cpuCalls++;
-      process.send?.({ type: 'cpu', cpu: process.cpuUsage() });
+      process.send?.({ type: 'cpu', cpu: process.cpuUsage(), gc: { ...gc } });
     })();
   });
 }
@@ -388,14 +410,16 @@ async function main(): Promise<void> {
       if (i >= 20) idLatencies.push(performance.now() - t);
     }
 
+    const gcSeen: GcStats[] = [];
     const serverCpu = () =>
       Promise.all(
         servers.map(
           (sv) =>
             new Promise<number>((resolve) => {
-              const on = (m: { type: string; cpu?: NodeJS.CpuUsage }) => {
+              const on = (m: { type: string; cpu?: NodeJS.CpuUsage; gc?: GcStats }) => {
                 if (m.type !== 'cpu') return;
                 sv.w.off('message', on);
+                if (m.gc) gcSeen.push(m.gc);
                 resolve((m.cpu?.user ?? 0) + (m.cpu?.system ?? 0));
               };
               sv.w.on('message', on);
@@ -407,6 +431,7 @@ async function main(): Promise<void> {
     // Verify under load: every body is a distinct fresh session; any non-2xx invalidates the run.
     let next = 0;
     const serverCpu0 = await serverCpu();
+    const gcIdentify = gcSum(gcSeen.splice(0));
     const loadCpu0 = process.cpuUsage();
     const result = await autocannon({
       url,
@@ -428,7 +453,25 @@ async function main(): Promise<void> {
     });
     const loadCpu = process.cpuUsage(loadCpu0);
     const serverCpuUs = (await serverCpu()) - serverCpu0;
+    const gcAll = gcSum(gcSeen.splice(0));
+    const gcVerify = {
+      count: gcAll.count - gcIdentify.count,
+      ms: gcAll.ms - gcIdentify.ms,
+      maxMs: gcAll.maxMs,
+    };
     for (const s of servers) s.w.kill();
+    // Server-side time of each identify (the call log's handler duration): a tail here is the
+    // handler; a tail only on the client side is scheduling, GC or the connection.
+    const logStore = new SqliteStore({
+      path: join(dir, 'fv.db'),
+      keyring: DataKeyring.fromEnv(dataKey),
+    });
+    const idServerMs = (await logStore.listCalls({ since: 0, limit: 10_000 }))
+      .filter((c) => c.route === 'POST /v1/identify')
+      .reverse()
+      .slice(20)
+      .map((c) => c.ms);
+    await logStore.close();
     const ceilingAfter = await ceilingPhase(SECONDS / 2);
     for (const c of ceilings) c.w.kill();
     const ceilingRps = (ceilingBefore + ceilingAfter) / 2;
@@ -474,6 +517,15 @@ async function main(): Promise<void> {
         ]
           .map((x) => round(x, 3))
           .join(' / '),
+      ],
+      [
+        'identify server-side (call log) p50 / p99 / max (ms)',
+        [50, 99, 100].map((q) => round(percentile(idServerMs, q))).join(' / '),
+      ],
+      [
+        'server GC pauses identify / verify phase: n, total ms, max ms',
+        `${gcIdentify.count}, ${round(gcIdentify.ms, 0)}, ${round(gcIdentify.maxMs, 1)} / ` +
+          `${gcVerify.count}, ${round(gcVerify.ms, 0)}, ${round(gcVerify.maxMs, 1)}`,
       ],
       [
         'identify 1:N over 100k p50 / p99 (ms, HTTP, k=5)',

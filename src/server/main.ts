@@ -90,6 +90,11 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     server.once('listening', resolve);
     server.once('error', reject);
   });
+  // Load the 1:N indexes now, not in the first identify (seconds for 100 000 templates).
+  // In the background: the other routes need no index.
+  for (const modelId of config.modelIds) {
+    store.warmIdentify(modelId).catch(() => logger.log('error', 'index_warm_failed'));
+  }
   const actual = (server.address() as AddressInfo).port;
   const url = `http://${host}:${actual}`;
   logger.log('info', 'listening', { url, store: store.kind, origins: config.origins.length });

@@ -55,6 +55,13 @@ export class IndexCache {
     return entry.index.search(query, k);
   }
 
+  /** Brings the model's index up to date without searching (start-up warm-up). */
+  async warm(modelId: string): Promise<void> {
+    const gen = await this.source.generation(modelId);
+    const entry = this.entries.get(modelId);
+    if (entry === undefined || entry.gen !== gen) await this.refresh(modelId, gen);
+  }
+
   /**
    * Called after a committed write that moved `modelId` to `newGen`. Applies the change in
    * memory if the cache was exactly one generation behind; otherwise the next search syncs.

@@ -367,6 +367,10 @@ export class PostgresStore implements Store {
     return bumps.reduce((n, [, , c]) => n + c, 0);
   }
 
+  async warmIdentify(modelId: string): Promise<void> {
+    await this.cache.warm(check.id('modelId', modelId));
+  }
+
   async identify(vector: Float32Array, modelId: string, k: number): Promise<IdentifyMatch[]> {
     const v = check.vector('vector', vector);
     const m = check.id('modelId', modelId);

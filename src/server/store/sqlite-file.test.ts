@@ -161,6 +161,20 @@ describe('SQLite file on disk', () => {
     await b.close();
   });
 
+  it('warmIdentify loads the index once; identify then searches without reloading', async () => {
+    const keyring = DataKeyring.generate();
+    const a = await openStore(keyring);
+    await a.enrol(subject('s1'), template('s1', 1));
+    await a.close();
+    const b = await openStore(keyring);
+    await b.warmIdentify('m1');
+    expect(b.indexStats().loads).toBe(1);
+    expect((await b.identify(vec(1), 'm1', 1))[0]?.subjectId).toBe('s1');
+    await b.warmIdentify('m1');
+    expect(b.indexStats()).toEqual({ loads: 1, replays: 0 });
+    await b.close();
+  });
+
   it('stays consistent after kill -9 during enrolment', async () => {
     const keyring = DataKeyring.generate('k1');
     const env = {

@@ -619,6 +619,22 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
         'invalid_input',
       );
     });
+
+    it('writes a batch of calls all or nothing', async () => {
+      const call = (at: number, status = 200) => ({
+        at,
+        route: 'POST /v1/verify',
+        status,
+        code: null,
+        ms: 1,
+        clientHash: 'h',
+      });
+      await store.addCalls([call(T0 + 1), call(T0 + 2), call(T0 + 3)]);
+      await expectStoreError(store.addCalls([call(T0 + 4), call(T0 + 5, 42)]), 'invalid_input');
+      await store.addCalls([]);
+      const calls = await store.listCalls({ since: T0, limit: 10 });
+      expect(calls.map((c) => c.at)).toEqual([T0 + 3, T0 + 2, T0 + 1]);
+    });
   });
 
   describe('retention (purge with an explicit clock)', () => {

@@ -225,6 +225,8 @@ export interface Store {
   deleteTemplates(subjectId: string): Promise<number>;
   /** Top-k by cosine over templates of this model id (in-memory index, coherent across instances). k 1..100. */
   identify(vector: Float32Array, modelId: string, k: number): Promise<IdentifyMatch[]>;
+  /** Loads the model's 1:N index now (at start-up) instead of on the first identify. */
+  warmIdentify(modelId: string): Promise<void>;
 
   // Sessions and nonces.
   /** Throws conflict if the session id exists. */
