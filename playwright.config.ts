@@ -28,7 +28,8 @@ export default defineConfig({
   webServer: {
     command: 'npx tsx e2e/support/serve.ts',
     url: `${apiOrigin}/v1/health`,
-    reuseExistingServer: !process.env['CI'],
+    // Never reuse: a server left running by an earlier checkout would serve stale code.
+    reuseExistingServer: false,
     timeout: 120_000,
     stdout: 'pipe',
   },

@@ -27,7 +27,7 @@ test.afterAll(async () => {
 
 async function flow(
   fakeCamera: import('../src/testing/index').FakeCamera,
-  person: 'fay' | 'bea' | 'ava',
+  person: 'fay' | 'eve' | 'ava',
   params: HostParams,
 ): Promise<{ page: Page; result: Awaited<ReturnType<typeof outcome>> }> {
   const page = await context.newPage();
@@ -41,7 +41,7 @@ async function flow(
 }
 
 test('enrol three people', async ({ fakeCamera }, info) => {
-  for (const person of ['fay', 'bea', 'ava'] as const) {
+  for (const person of ['fay', 'eve', 'ava'] as const) {
     const { page, result } = await flow(fakeCamera, person, {
       mode: 'enroll',
       subject: subject(person),
@@ -67,7 +67,7 @@ test('verify the same person → match', async ({ fakeCamera }, info) => {
 test('verify a different person → no match, with another way offered', async ({
   fakeCamera,
 }, info) => {
-  const { page, result } = await flow(fakeCamera, 'bea', {
+  const { page, result } = await flow(fakeCamera, 'eve', {
     mode: 'verify',
     subject: subject('fay'),
   });

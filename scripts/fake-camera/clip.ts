@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { timeline, type ActionName, type ActionSpec } from './actions';
 import { createFaceModel, type FaceModel } from './face';
-import { cropResize, decodeImage, type Image, type Rect } from './image';
+import { cloneImage, cropResize, decodeImage, type Image, type Rect } from './image';
 import type { LandmarkSession } from './browser';
 import {
   FRAME_HEIGHT,
@@ -45,6 +45,8 @@ export const DEFAULT_CACHE_DIR = join(process.cwd(), '.cache', 'fake-camera');
 interface CacheEntry {
   rect: Rect;
   landmarks: number[];
+  /** Other faces in the frame (group photos), blurred away so only one person is in view. */
+  others: Rect[];
 }
 
 function fullRect(img: Image): Rect {
@@ -64,7 +66,7 @@ export async function prepareFace(
   const key = createHash('sha256')
     .update(bytes)
     .update(
-      JSON.stringify([source.region ?? null, source.index ?? 0, source.faceFraction ?? null, 4]),
+      JSON.stringify([source.region ?? null, source.index ?? 0, source.faceFraction ?? null, 6]),
     )
     .digest('hex')
     .slice(0, 24);
@@ -72,7 +74,7 @@ export async function prepareFace(
   const photo = decodeImage(bytes);
   try {
     const hit = JSON.parse(readFileSync(cacheFile, 'utf8')) as CacheEntry;
-    const base = frameFromRect(photo, hit.rect);
+    const base = blurOthers(frameFromRect(photo, hit.rect), hit.others, hit.landmarks);
     return {
       key,
       base,
@@ -103,21 +105,66 @@ export async function prepareFace(
     height: hit.box.height / scale,
   };
   const rect = frameRect(photo, box, source.faceFraction);
-  const base = frameFromPhoto(photo, box, source.faceFraction);
-  const faces = (await s.detect(base)).sort(
+  const framed = frameFromPhoto(photo, box, source.faceFraction);
+  const faces = (await s.detect(framed)).sort(
     (a, b) => b.box.width * b.box.height - a.box.width * a.box.height,
   );
   if (!faces[0]) throw new Error('the framed photo shows no face to our landmarker');
+  const others = faces.slice(1).map((f) => f.box);
+  const base = blurOthers(framed, others, faces[0].landmarks);
   mkdirSync(cacheDir, { recursive: true });
   writeFileSync(
     cacheFile,
-    JSON.stringify({ rect, landmarks: faces[0].landmarks } satisfies CacheEntry),
+    JSON.stringify({ rect, landmarks: faces[0].landmarks, others } satisfies CacheEntry),
   );
   return {
     key,
     base,
     model: createFaceModel(Float32Array.from(faces[0].landmarks), FRAME_WIDTH, FRAME_HEIGHT),
   };
+}
+
+/**
+ * Paints out the other faces of a group photo (their boxes, grown by 40 %), never touching the main
+ * face's own box, so the landmarker sees one person.
+ */
+function blurOthers(img: Image, others: readonly Rect[], main: ArrayLike<number>): Image {
+  if (!others.length) return img;
+  let mx0 = Infinity;
+  let my0 = Infinity;
+  let mx1 = -Infinity;
+  let my1 = -Infinity;
+  for (let i = 0; i < main.length; i += 3) {
+    mx0 = Math.min(mx0, main[i]!);
+    mx1 = Math.max(mx1, main[i]!);
+    my0 = Math.min(my0, main[i + 1]!);
+    my1 = Math.max(my1, main[i + 1]!);
+  }
+  const out = cloneImage(img);
+  for (const b of others) {
+    const x0 = Math.max(0, Math.floor(b.x - 0.2 * b.width));
+    const x1 = Math.min(img.width - 1, Math.ceil(b.x + 1.2 * b.width));
+    const y0 = Math.max(0, Math.floor(b.y - 0.2 * b.height));
+    const y1 = Math.min(img.height - 1, Math.ceil(b.y + 1.2 * b.height));
+    // Flat mean colour: a blur keeps enough structure for the detector to find a face.
+    const mean = [0, 0, 0];
+    let n = 0;
+    for (let y = y0; y <= y1; y++) {
+      for (let x = x0; x <= x1; x++) {
+        const o = (y * img.width + x) * 4;
+        for (let c = 0; c < 3; c++) mean[c]! += img.data[o + c]!;
+        n++;
+      }
+    }
+    for (let y = y0; y <= y1; y++) {
+      for (let x = x0; x <= x1; x++) {
+        if (x >= mx0 && x <= mx1 && y >= my0 && y <= my1) continue;
+        const o = (y * img.width + x) * 4;
+        for (let c = 0; c < 3; c++) out.data[o + c] = mean[c]! / n;
+      }
+    }
+  }
+  return out;
 }
 
 /** live: the person does the actions; the rest are attacks or guidance cases. */

@@ -19,7 +19,7 @@ export interface PuppetFrames {
 }
 
 const FPS = 15;
-const VERSION = 4;
+const VERSION = 6;
 
 /** Actions as the puppet performs them: slower than a clip so a busy page samples them. */
 const PERFORM: Record<string, ActionSpec[]> = {

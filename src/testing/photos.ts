@@ -26,7 +26,12 @@ const around = (file: string, cx: number, cy: number, side = 720): SamplePerson 
   },
 });
 
-/** Distinct people, each a frontal face. Face centres measured with our landmarker. */
+/**
+ * Distinct people, each a near-frontal face. Face centres measured with our landmarker; other
+ * faces in the frame are painted out. fay, ava and eve keep a high passive anti-spoof score on
+ * rendered frames (≥ 0.78); bea is weaker (0.64–0.93); cleo and dana are not frontal enough
+ * for the quality gate (pitch/roll) and serve only as extra faces.
+ */
 export const samplePeople = {
   ava: () => around('sample3.jpg', 1187, 372),
   bea: () => around('sample6.jpg', 781, 495),
