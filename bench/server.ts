@@ -134,6 +134,7 @@ async function serverWorker(dir: string, dataKey: string): Promise<void> {
     path: join(dir, 'fv.db'),
     keyring: DataKeyring.fromEnv(dataKey),
     synchronous: 'normal',
+    backgroundCheckpoint: process.env['FV_BENCH_BG_CHECKPOINT'] !== '0', // as openStore does
   });
   const keys = await ServerKeys.open(join(dir, 'server-keys.json'), Date.now());
   await store.warmIdentify(MODEL); // as main.ts does at start-up

@@ -41,6 +41,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
       path: path === ':memory:' ? path : resolve(path),
       keyring,
       synchronous: sync,
+      backgroundCheckpoint: path !== ':memory:',
     });
   } else if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     let keyring = opts.keyring;

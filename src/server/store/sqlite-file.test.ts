@@ -3,7 +3,7 @@
 
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -173,6 +173,30 @@ describe('SQLite file on disk', () => {
     await b.warmIdentify('m1');
     expect(b.indexStats()).toEqual({ loads: 1, replays: 0 });
     await b.close();
+  });
+
+  it('backgroundCheckpoint: a worker thread moves the WAL into the file; close waits for it', async () => {
+    const store = new SqliteStore({
+      path,
+      keyring: DataKeyring.generate(),
+      backgroundCheckpoint: true,
+    });
+    await store.migrate();
+    const call = { route: 'r', status: 200, code: null, ms: 1, clientHash: 'h' };
+    for (let i = 0; i < 500; i++) await store.addCalls([{ ...call, at: T0 + i }]);
+    const walPages = () => statSync(`${path}-wal`).size / 4096;
+    expect(walPages()).toBeGreaterThan(500);
+    // The WAL restarts from the beginning (and is truncated) once the worker has checkpointed.
+    const deadline = Date.now() + 20_000;
+    while (walPages() > 50 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      await store.addCalls([{ ...call, at: T0 }]);
+    }
+    expect(walPages()).toBeLessThanOrEqual(50);
+    await store.close();
+    expect(
+      (await store.listCalls({ since: T0, limit: 1 }).catch((e: unknown) => e)) instanceof Error,
+    ).toBe(true);
   });
 
   it('stays consistent after kill -9 during enrolment', async () => {

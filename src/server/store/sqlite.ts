@@ -6,6 +6,8 @@
 
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import { dirname } from 'node:path';
 import type { DataKeyring, SealedVector } from './at-rest';
 import {
@@ -148,6 +150,13 @@ export interface SqliteStoreOptions {
   synchronous?: 'full' | 'normal';
   /** Subjects whose decrypted templates are kept for verify (0 disables the cache). */
   templateCacheSize?: number;
+  /**
+   * Checkpoint the WAL from a worker thread (its own connection) instead of inside whichever
+   * request's commit crosses the auto-checkpoint size: a checkpoint copies pages and fsyncs the
+   * database file, tens of ms on a slow disk, which then blocked the event loop. The in-request
+   * auto-checkpoint stays as a backstop at a larger size. File databases only.
+   */
+  backgroundCheckpoint?: boolean;
 }
 
 const isConstraint = (e: unknown, kind: string): boolean =>
@@ -169,6 +178,7 @@ export class SqliteStore implements Store {
   private readonly templateCache = new Map<string, TemplateRecord[]>();
   private templateCacheGen = -1;
   private readonly templateCacheSize: number;
+  private checkpointer: Worker | null = null;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -177,6 +187,10 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     this.templateCacheSize = opts.templateCacheSize ?? 10_000;
+    if (opts.backgroundCheckpoint === true && opts.path !== ':memory:') {
+      this.db.pragma('wal_autocheckpoint = 16000'); // backstop only (~64 MB of WAL)
+      this.checkpointer = startCheckpointer(opts.path);
+    }
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('secure_delete = ON');
     this.db.pragma('busy_timeout = 5000');
@@ -196,6 +210,15 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     this.cache.clear();
     this.templateCache.clear();
+    if (this.checkpointer !== null) {
+      const w = this.checkpointer;
+      this.checkpointer = null;
+      await new Promise<void>((resolve) => {
+        w.once('exit', () => resolve());
+        w.ref(); // keep the process alive until the worker has closed its connection
+        w.postMessage('close');
+      });
+    }
     if (this.db.open) this.db.close();
   }
 
@@ -770,3 +793,32 @@ export class SqliteStore implements Store {
 }
 
 const PURGE_CONSENTS = purgeConsentsSql('?');
+
+// A PASSIVE checkpoint every 200 ms: it never waits for, or blocks, the readers and writers of
+// other connections, and is nearly free when the WAL has nothing new.
+const CHECKPOINTER = `
+const { workerData, parentPort } = require('node:worker_threads');
+const Database = require(workerData.module);
+const db = new Database(workerData.path);
+db.pragma('busy_timeout = 1000');
+const timer = setInterval(() => {
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch {}
+}, 200);
+parentPort.once('message', () => {
+  clearInterval(timer);
+  db.close();
+  process.exit(0);
+});
+`;
+
+function startCheckpointer(path: string): Worker {
+  const w = new Worker(CHECKPOINTER, {
+    eval: true,
+    workerData: { path, module: createRequire(import.meta.url).resolve('better-sqlite3') },
+  });
+  w.unref(); // never keeps the process alive
+  w.on('error', () => {}); // the in-request auto-checkpoint backstop takes over
+  return w;
+}
