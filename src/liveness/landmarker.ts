@@ -405,6 +405,9 @@ export async function createLandmarker(options: LandmarkerOptions = {}): Promise
   if (!(maxSize >= 64)) throw new LandmarkerError('bad-input', `maxSize must be >= 64`);
   probeWebGl();
 
+  // The runtime check's round trips overlap the model download; a model error still wins.
+  const filesetReady = resolveFileset(assetBase, signal);
+  filesetReady.catch(() => undefined);
   let model: Uint8Array;
   try {
     const manifest = await loadManifest(assetBase, signal);
@@ -412,7 +415,7 @@ export async function createLandmarker(options: LandmarkerOptions = {}): Promise
   } catch (e) {
     throw fromAsset(e);
   }
-  const fileset = await resolveFileset(assetBase, signal);
+  const fileset = await filesetReady;
 
   const census = numFaces > 1 && multiFaceCheckMs > 0;
   // The signal only guards loading: the IMAGE graph, started later on demand, ignores it.
