@@ -48,11 +48,9 @@ export async function createEngine(options: EngineOptions): Promise<EnginePort> 
   const tick = () => options.onProgress(++loaded / 2);
   try {
     options.onProgress(0);
-    [landmarker, inference] = await Promise.all([
-      createLandmarker({ assetBase: options.assetBase, signal: options.signal }).then((l) => {
-        tick();
-        return l;
-      }),
+    // The worker is started first: its ORT runtime start-up is the longer path, and the
+    // landmarker's synchronous set-up (WebGL probe) would otherwise delay it.
+    [inference, landmarker] = await Promise.all([
       createInference({
         assetBase: options.assetBase,
         backend: options.backend,
@@ -60,6 +58,10 @@ export async function createEngine(options: EngineOptions): Promise<EnginePort> 
       }).then((i) => {
         tick();
         return i;
+      }),
+      createLandmarker({ assetBase: options.assetBase, signal: options.signal }).then((l) => {
+        tick();
+        return l;
       }),
     ]);
   } catch (error) {
