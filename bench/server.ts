@@ -175,6 +175,7 @@ async function serverWorker(dir: string, dataKey: string): Promise<void> {
       }
       cpuCalls++;
       process.send?.({ type: 'cpu', cpu: process.cpuUsage(), gc: { ...gc } });
+      gc.maxMs = 0; // counts and totals are cumulative, the maximum is per phase
     })();
   });
 }
