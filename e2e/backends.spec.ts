@@ -14,15 +14,15 @@ import { expect, test } from './support/test';
 
 const ortFiles = (urls: string[]) => urls.filter((u) => /\/runtime\/ort\//.test(u));
 
-test('backend="wasm" loads the plain wasm runtime only', async ({ page, fakeCamera, requests }) => {
+test('backend="wasm" loads the wasm-only ORT runtime', async ({ page, fakeCamera, requests }) => {
   await fakeCamera.puppet(page, await fakeCamera.face('fay'));
   await openHost(page, { mode: 'enroll', subject: `u-wasm-${Date.now()}`, backend: 'wasm' });
   await begin(page);
   const r = await outcome(page);
   expect(r, r.text).toMatchObject({ step: 'result', decision: 'enrolled' });
   const ort = ortFiles(requests.map((q) => q.url));
-  expect(ort.some((u) => /ort-wasm-simd-threaded\.(mjs|wasm)$/.test(u))).toBe(true);
-  expect(ort.some((u) => /jsep/.test(u))).toBe(false);
+  expect(ort.some((u) => /ort\.wasm\.min\.mjs$/.test(u))).toBe(true);
+  expect(ort.some((u) => /ort\.webgpu|asyncify/.test(u))).toBe(false);
 });
 
 test('backend="webgpu" completes a flow where a WebGPU adapter exists', async ({ fakeCamera }) => {
@@ -47,7 +47,9 @@ test('backend="webgpu" completes a flow where a WebGPU adapter exists', async ({
     await begin(p2);
     const r = await outcome(p2, 240_000);
     expect(r, r.text).toMatchObject({ step: 'result', decision: 'enrolled' });
-    expect(ortFiles(captured.map((q) => q.url)).some((u) => /jsep|asyncify/.test(u))).toBe(true);
+    expect(ortFiles(captured.map((q) => q.url)).some((u) => /ort\.webgpu\.min\.mjs$/.test(u))).toBe(
+      true,
+    );
     expectNoImageDataLeft(captured, { origins: [pageOrigin, apiOrigin] });
   } finally {
     await browser.close();
