@@ -5,6 +5,7 @@ import {
   expectNoImageDataLeft,
   launchArgs,
 } from '../src/testing/index';
+import type { FaceVerify } from '../src/element/face-verify';
 import { begin, openHost, outcome } from './support/flow';
 import { apiOrigin, pageOrigin } from './support/ports';
 import { expect, test } from './support/test';
@@ -23,6 +24,9 @@ test('backend="wasm" loads the wasm-only ORT runtime', async ({ page, fakeCamera
   const ort = ortFiles(requests.map((q) => q.url));
   expect(ort.some((u) => /ort\.wasm\.min\.mjs$/.test(u))).toBe(true);
   expect(ort.some((u) => /ort\.webgpu|asyncify/.test(u))).toBe(false);
+  // The element itself reports what ran.
+  const info = await page.locator('face-verify').evaluate((el) => (el as FaceVerify).engineInfo);
+  expect(info?.backend).toBe('wasm');
 });
 
 test('backend="webgpu" completes a flow where a WebGPU adapter exists', async ({ fakeCamera }) => {
@@ -50,6 +54,8 @@ test('backend="webgpu" completes a flow where a WebGPU adapter exists', async ({
     expect(ortFiles(captured.map((q) => q.url)).some((u) => /ort\.webgpu\.min\.mjs$/.test(u))).toBe(
       true,
     );
+    const info = await p2.locator('face-verify').evaluate((el) => (el as FaceVerify).engineInfo);
+    expect(info?.backend).toBe('webgpu');
     expectNoImageDataLeft(captured, { origins: [pageOrigin, apiOrigin] });
   } finally {
     await browser.close();

@@ -68,6 +68,9 @@ export interface ResultDetail {
   subject: string | null;
   candidates: FlowResult['candidates'];
   reason: string | null;
+  /** Inference backend that actually ran ('webgpu' | 'wasm'), and its wasm thread count. */
+  backend: string | null;
+  threads: number | null;
 }
 
 export class FvResultEvent extends CustomEvent<ResultDetail> {

@@ -1,7 +1,7 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { assertCameraAvailable, type CameraError } from '../capture/camera';
-import type { Effects } from '../flow/effects';
+import type { Effects, EngineInfo } from '../flow/effects';
 import type { ConsentGrant, FlowState, Mode } from '../flow/machine';
 import { CameraController } from './controllers/camera-controller';
 import { FlowController } from './controllers/flow-controller';
@@ -177,6 +177,11 @@ export class FaceVerify extends LitElement {
   /** The liveness action being asked for, or null (also reflected as `challenge`). */
   get currentChallenge(): string | null {
     return askedChallenge(this.flow.state);
+  }
+
+  /** Backend, thread count and model id of the loaded inference engine, or null before load. */
+  get engineInfo(): Readonly<EngineInfo> | null {
+    return this.flow.engineInfo;
   }
 
   /** A read-only snapshot of the flow state (no personal data in it). */
@@ -405,6 +410,8 @@ export class FaceVerify extends LitElement {
           subject: r.subject,
           candidates: r.candidates.map((c) => ({ subject: c.subject, score: c.score })),
           reason: r.reason,
+          backend: this.flow.engineInfo?.backend ?? null,
+          threads: this.flow.engineInfo?.threads ?? null,
         }),
       );
     }

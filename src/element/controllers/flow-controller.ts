@@ -9,6 +9,7 @@ import {
   type ApiPort,
   type CaptureRequest,
   type Effects,
+  type EngineInfo,
   type EngineOptions,
   type EnginePort,
   type SessionGrant,
@@ -50,6 +51,8 @@ export class FlowController implements ReactiveController {
   private engineKey = '';
   /** Engine loading outlives a cancelled run (Retry reuses it); only dispose() aborts it. */
   private engineAbort = new AbortController();
+  /** What actually runs once the engine is loaded (backend, threads, model id), else null. */
+  engineInfo: EngineInfo | null = null;
 
   constructor(
     private readonly host: ReactiveControllerHost,
@@ -82,6 +85,7 @@ export class FlowController implements ReactiveController {
     this.stopRun();
     const engine = this.engine;
     this.engine = null;
+    this.engineInfo = null;
     this.engineKey = '';
     this.engineAbort.abort();
     this.engineAbort = new AbortController();
@@ -119,9 +123,14 @@ export class FlowController implements ReactiveController {
           this.dispatch({ type: 'progress', progress: { phase: 'models', value } }),
       });
       // A failed load is not cached: Retry loads again.
-      loading.catch(() => {
-        if (this.engine === loading) this.engine = null;
-      });
+      loading.then(
+        (engine) => {
+          if (this.engine === loading) this.engineInfo = engine.info;
+        },
+        () => {
+          if (this.engine === loading) this.engine = null;
+        },
+      );
       this.engine = loading;
     }
     return this.engine;
