@@ -7,8 +7,8 @@
 //
 // --person NAME        a sample person (src/testing/photos.ts) or --photo PATH [--region x,y,w,h]
 // --actions LIST       action[:ms],…  (neutral, blink, open-mouth, turn-left, turn-right)
-// --kind KIND          live (default) | static | shake | screen | no-face | two-faces
-// --second NAME        the other person for two-faces
+// --kind KIND          live (default) | static | shake | screen | no-face | two-faces | pair
+// --second NAME        the other person for two-faces and pair
 // --out PATH           .mjpeg (30 fps, small) or .y4m (header fps, 13.8 MB/s at 30 fps)
 // --trace              print eye/mouth/yaw per frame + per-action verdicts; exit 1 if an action
 //                      is not visible

@@ -17,6 +17,9 @@ for (const name of [
   const v = q.get(name);
   if (v !== null) el.setAttribute(name, v);
 }
+for (const name of ['multi-face']) {
+  if (q.get(name) === 'true') el.setAttribute(name, '');
+}
 const policy = document.createElement('p');
 policy.slot = 'policy';
 policy.textContent =

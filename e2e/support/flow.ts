@@ -11,6 +11,7 @@ export interface HostParams {
   endpoint?: string;
   'challenge-timeout'?: number;
   'challenge-attempts'?: number;
+  'multi-face'?: boolean;
 }
 
 export const el = (page: Page) => page.locator('face-verify');

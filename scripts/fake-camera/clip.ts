@@ -14,6 +14,7 @@ import {
   frameFromRect,
   frameRect,
   noFace,
+  pairOfFaces,
   renderPose,
   screenReplay,
   shake,
@@ -168,12 +169,13 @@ function blurOthers(img: Image, others: readonly Rect[], main: ArrayLike<number>
 }
 
 /** live: the person does the actions; the rest are attacks or guidance cases. */
-export type ClipKind = 'live' | 'static' | 'shake' | 'screen' | 'no-face' | 'two-faces';
+/** 'pair': a centred person and a second, smaller one at the side (M:N identification). */
+export type ClipKind = 'live' | 'static' | 'shake' | 'screen' | 'no-face' | 'two-faces' | 'pair';
 
 export interface RenderOptions {
   kind?: ClipKind;
   fps?: number;
-  /** The second person for 'two-faces'. */
+  /** The second person for 'two-faces' and 'pair'. */
   second?: PreparedFace;
 }
 
@@ -213,6 +215,11 @@ export function* renderClip(
       case 'two-faces': {
         if (!options.second) throw new Error("'two-faces' needs options.second");
         image = twoFaces(live(face), live(options.second));
+        break;
+      }
+      case 'pair': {
+        if (!options.second) throw new Error("'pair' needs options.second");
+        image = pairOfFaces(live(face), live(options.second));
         break;
       }
     }

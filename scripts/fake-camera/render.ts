@@ -211,3 +211,21 @@ export function twoFaces(left: Image, right: Image): Image {
   }
   return out;
 }
+
+/**
+ * M:N: `main` as framed (centred, so its guidance holds) and a second person at `scale` of the
+ * size in the right-hand strip, far enough out not to cover the main person's head.
+ */
+export function pairOfFaces(main: Image, second: Image, scale = 0.6): Image {
+  const W = main.width;
+  const H = main.height;
+  const out = createImage(W, H);
+  out.data.set(main.data);
+  // The second frame's face is centred at (W/2, 0.47 H): take a strip around it.
+  const crop = { x: W / 2 - 150, y: 0, width: 300, height: H };
+  const width = Math.round(crop.width * scale);
+  const height = Math.round(crop.height * scale);
+  const strip = cropResize(second, crop, width, height);
+  drawInto(out, strip, { x: W - width, y: Math.round(0.52 * H - 0.47 * height), width, height });
+  return out;
+}

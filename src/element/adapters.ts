@@ -181,19 +181,27 @@ class EndpointApi implements ApiPort {
         };
       }
       const r = await this.client.identify(wire, capture, 5, signal);
-      const first = r.results[0];
-      const candidates = (first?.candidates ?? []).map((c) => ({
-        subject: c.subjectId,
-        score: c.score,
-      }));
+      // One result per submitted vector, in order: face 0 is the primary face.
+      const faces = [...r.results]
+        .sort((a, b) => a.face - b.face)
+        .map((f) => {
+          const candidates = f.candidates.map((c) => ({ subject: c.subjectId, score: c.score }));
+          return {
+            subject: f.match?.subjectId ?? null,
+            score: f.match?.score ?? candidates[0]?.score ?? null,
+            candidates,
+          };
+        });
+      const first = faces[0];
       return {
-        decision: first?.match ? 'match' : 'no-match',
-        score: first?.match?.score ?? candidates[0]?.score ?? null,
+        decision: first?.subject ? 'match' : 'no-match',
+        score: first?.score ?? null,
         threshold: r.threshold,
         sessionId: r.sessionId,
-        subject: first?.match?.subjectId ?? null,
-        candidates,
-        reason: first?.match ? null : 'no-candidate-above-threshold',
+        subject: first?.subject ?? null,
+        candidates: first?.candidates ?? [],
+        reason: first?.subject ? null : 'no-candidate-above-threshold',
+        faces,
       };
     } catch (error) {
       throw wrap(error);

@@ -12,7 +12,7 @@ import {
   type Extraction,
   type FrameReport,
 } from '../flow/effects';
-import type { ChallengeKind } from '../flow/machine';
+import { blockingCodes, type ChallengeKind } from '../flow/machine';
 import { createInference, type Inference } from '../inference/client';
 import { ChallengeRunner, CHALLENGE_KINDS, toWireEvidence } from '../liveness/challenges';
 import { fivePoints } from '../liveness/fivepoints';
@@ -21,6 +21,7 @@ import { assessQuality } from '../liveness/quality';
 import { sampleFace } from '../liveness/signals';
 import type { Box, FaceObservation } from '../liveness/types';
 import type { Capture } from '../api/client';
+import { MAX_FACES } from '../protocol/payload';
 
 /** A kept candidate frame for embedding: pixels never leave this module except to the worker. */
 interface Keep {
@@ -31,6 +32,8 @@ interface Keep {
   brightness: number;
   sharpness: number;
   faceRatio: number;
+  /** Multi-face: the other faces the VIDEO path saw in this frame (may be one census old). */
+  others: { points: Float32Array; box: Box }[];
 }
 
 /** The extraction handed to the API adapter; opaque to the flow and never put in an event. */
@@ -40,6 +43,8 @@ export interface EngineExtraction extends Extraction {
 
 const KEEP = 3;
 const KEEP_INTERVAL_MS = 250;
+/** Like quality's secondaryFaceRatio: smaller faces are people far behind, not searched. */
+const OTHER_FACE_RATIO = 0.4;
 
 export async function createEngine(options: EngineOptions): Promise<EnginePort> {
   let landmarker: Landmarker | null = null;
@@ -79,6 +84,7 @@ class Engine implements EnginePort {
   private runner: ChallengeRunner | null = null;
   private kept: Keep[] = [];
   private lastKeep = -Infinity;
+  private multiFace = false;
 
   constructor(
     private readonly landmarker: Landmarker,
@@ -121,10 +127,13 @@ class Engine implements EnginePort {
     }
     const q = assessQuality(faces, stats);
     if (this.runner) {
-      if (q.face && faces.length === 1) this.runner.push(sampleFace(q.face, t));
+      // Multi-face: only the primary (largest) face performs the challenges.
+      const single = faces.length === 1 || this.multiFace;
+      if (q.face && single) this.runner.push(sampleFace(q.face, t));
       else this.runner.tick(t);
+      const ok = blockingCodes(q.codes, this.multiFace).length === 0;
       // Keep the best frontal, good frames seen during the challenges for the embedding.
-      if (frame && q.ok && q.face && q.pose && stats) {
+      if (frame && ok && q.face && q.pose && stats) {
         this.lastKeep = t;
         const frontal = 1 - Math.min(1, (Math.abs(q.pose.yaw) + Math.abs(q.pose.pitch)) / 40);
         const sharp = Math.min(1, stats.sharpness / 200);
@@ -136,6 +145,7 @@ class Engine implements EnginePort {
           brightness: stats.luminance / 255,
           sharpness: sharp,
           faceRatio: q.face.box.width / w,
+          others: this.multiFace ? otherFaces(q.face, faces) : [],
         });
       }
     }
@@ -157,6 +167,7 @@ class Engine implements EnginePort {
     }
     this.kept = [];
     this.lastKeep = -Infinity;
+    this.multiFace = options.multiFace === true;
     this.runner = new ChallengeRunner(known, {
       timeoutMs: options.timeoutMs,
       maxAttempts: options.maxAttempts,
@@ -197,18 +208,26 @@ class Engine implements EnginePort {
     const kept = this.kept;
     this.kept = [];
     if (kept.length === 0) throw new FlowEffectError('face-lost', 'no usable frame was kept');
+    const best = kept[0]!;
+    // Multi-face: the other faces of the best frame, before its pixels go to the worker.
+    const others = this.multiFace ? await this.otherFacesOf(best) : [];
+    const extra = [];
+    for (const o of others) {
+      if (signal.aborted) throw signal.reason;
+      extra.push(await this.inference.analyze(best.frame, o.points, o.box, { transfer: false }));
+    }
     const analyses = [];
     for (const k of kept) {
       if (signal.aborted) throw signal.reason;
       // Transfer: the worker takes the pixels; nothing of the frame remains on this side.
       analyses.push(await this.inference.analyze(k.frame, k.points, k.box));
     }
-    const best = kept[0]!;
-    // The least live-looking of the best frames decides: a replay must fool all of them.
-    const antiSpoof = Math.min(...analyses.map((a) => a.live));
+    // The least live-looking of the best frames decides: a replay must fool all of them. With
+    // several faces every face counts too, so a photo held up next to a live person is caught.
+    const antiSpoof = Math.min(...analyses.map((a) => a.live), ...extra.map((a) => a.live));
     const capture: Capture = {
       modelId: this.inference.modelId,
-      vectors: [analyses[0]!.embedding],
+      vectors: [analyses[0]!.embedding, ...extra.map((a) => a.embedding)],
       liveness: toWireEvidence(s.evidence, performance.timeOrigin),
       antiSpoof,
       quality: {
@@ -222,10 +241,30 @@ class Engine implements EnginePort {
     return { kind: 'extraction', capture };
   }
 
+  /**
+   * The best frame's other faces, found again on that very frame (IMAGE mode): the VIDEO path's
+   * extra faces may be a census old, and a moved face would be cropped wrongly. Falls back to
+   * what the VIDEO path saw if the still pass fails.
+   */
+  private async otherFacesOf(k: Keep): Promise<{ points: Float32Array; box: Box }[]> {
+    try {
+      const faces = await this.landmarker.detectImage(k.frame);
+      const main = faces.reduce<FaceObservation | null>(
+        (a, f) => (a && iou(a.box, k.box) >= iou(f.box, k.box) ? a : f),
+        null,
+      );
+      if (main && iou(main.box, k.box) >= 0.3) return otherFaces(main, faces);
+    } catch {
+      // keep the VIDEO path's faces
+    }
+    return k.others;
+  }
+
   reset(): void {
     this.kept = [];
     this.runner = null;
     this.lastKeep = -Infinity;
+    this.multiFace = false;
   }
 
   dispose(): void {
@@ -242,6 +281,30 @@ function largest(faces: readonly FaceObservation[]): FaceObservation | null {
     if (!best || f.box.width * f.box.height > best.box.width * best.box.height) best = f;
   }
   return best;
+}
+
+/** Faces other than `main`, distinct from it and each other, largest first, up to MAX_FACES - 1. */
+function otherFaces(
+  main: FaceObservation,
+  faces: readonly FaceObservation[],
+): { points: Float32Array; box: Box }[] {
+  const out: FaceObservation[] = [];
+  const area = (f: FaceObservation) => f.box.width * f.box.height;
+  for (const f of [...faces].sort((a, b) => area(b) - area(a))) {
+    if (f === main || f.box.width < OTHER_FACE_RATIO * main.box.width) continue;
+    if ([main, ...out].some((o) => iou(o.box, f.box) >= 0.3)) continue;
+    out.push(f);
+    if (out.length >= MAX_FACES - 1) break;
+  }
+  return out.map((f) => ({ points: fivePoints(f.landmarks), box: { ...f.box } }));
+}
+
+function iou(a: Box, b: Box): number {
+  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  if (w <= 0 || h <= 0) return 0;
+  const inter = w * h;
+  return inter / (a.width * a.height + b.width * b.height - inter);
 }
 
 function clampBox(b: Box, w: number, h: number): Box {

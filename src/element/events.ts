@@ -3,6 +3,7 @@
 
 import type {
   ChallengeKind,
+  FaceResult,
   FlowErrorCode,
   FlowResult,
   Mode,
@@ -68,6 +69,11 @@ export interface ResultDetail {
   subject: string | null;
   candidates: FlowResult['candidates'];
   reason: string | null;
+  /**
+   * Identify: every searched face, primary first (one entry without `multi-face`); the fields
+   * above are the primary face's. Empty for enrol and verify.
+   */
+  faces: FaceResult[];
   /** Inference backend that actually ran ('webgpu' | 'wasm'), and its wasm thread count. */
   backend: string | null;
   threads: number | null;

@@ -55,7 +55,8 @@ export const styles = css`
   p {
     margin: 0.25rem 0;
   }
-  ul {
+  ul,
+  ol {
     margin: 0.25rem 0;
     padding-inline-start: 1.25rem;
   }

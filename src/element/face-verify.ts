@@ -39,6 +39,11 @@ import { policyVersionOf } from './policy';
  * prompts in a server-issued random order, in-browser embedding and a sealed, signed submission.
  * No frame, image or landmark set leaves the page; only an encrypted feature vector is sent.
  *
+ * `multi-face` (with `mode="identify"`, M:N): several people may be in view; each distinct face
+ * of the best frame is searched and `fv-result`'s `faces` lists them, primary (largest) first.
+ * Only the primary face performs the liveness actions; the other faces are covered by the
+ * passive anti-spoof check alone.
+ *
  * @tagname face-verify
  * @summary Drop-in face enrolment / verification / identification with consent and liveness.
  *
@@ -69,6 +74,8 @@ import { policyVersionOf } from './policy';
  * @csspart spinner - The busy indicator.
  * @csspart result - The result container (`data-decision` = match | no-match | enrolled).
  * @csspart score - The similarity score line.
+ * @csspart faces - The list of searched faces on an M:N (`multi-face`) result.
+ * @csspart face - One face in that list (`data-subject` = its match, empty when none).
  * @csspart error - The error container (`data-code` = the stable error code).
  * @csspart reason - The human reason on the error screen.
  * @csspart declined - The screen after Decline.
@@ -128,6 +135,13 @@ export class FaceVerify extends LitElement {
   @property({ attribute: 'challenge-timeout', type: Number }) challengeTimeout = 8;
   /** Tries per liveness action before the check fails. */
   @property({ attribute: 'challenge-attempts', type: Number }) challengeAttempts = 3;
+  /**
+   * M:N, with `mode="identify"` only: other people in view do not stop the check, and every
+   * distinct face of the best frame (up to 10) is searched; `fv-result` lists each in `faces`.
+   * Only the primary (largest) face performs the liveness actions; the others are checked by
+   * the passive anti-spoof model alone (the lowest score of all faces decides).
+   */
+  @property({ attribute: 'multi-face', type: Boolean }) multiFace = false;
 
   /** Policy text as a property (the `policy` slot takes precedence). */
   @property({ attribute: false }) policyText = '';
@@ -160,6 +174,7 @@ export class FaceVerify extends LitElement {
       challengeAttempts: Math.max(1, Math.round(this.challengeAttempts)),
       challengeCount: Math.max(1, Math.round(this.challenges)),
       deviceBinding: this.deviceBinding,
+      multiFace: this.multiFace,
     }),
     onTransition: (prev, next) => this.onTransition(prev, next),
   });
@@ -410,6 +425,11 @@ export class FaceVerify extends LitElement {
           subject: r.subject,
           candidates: r.candidates.map((c) => ({ subject: c.subject, score: c.score })),
           reason: r.reason,
+          faces: (r.faces ?? []).map((f) => ({
+            subject: f.subject,
+            score: f.score,
+            candidates: f.candidates.map((c) => ({ subject: c.subject, score: c.score })),
+          })),
           backend: this.flow.engineInfo?.backend ?? null,
           threads: this.flow.engineInfo?.threads ?? null,
         }),

@@ -50,7 +50,8 @@ export interface EnginePort {
   startChallenges(order: readonly ChallengeKind[], options: ChallengeOptions): void;
   /** State of the challenge runner after the latest `analyse`, or null before start. */
   challenge(): ChallengeReport | null;
-  /** Embedding + anti-spoof on the best frames kept during the challenges. */
+  /** Embedding + anti-spoof on the best frames kept during the challenges (with `multiFace`,
+   *  of every face in the best frame, up to MAX_FACES; the anti-spoof score is the lowest). */
   extract(signal: AbortSignal): Promise<Extraction>;
   /** Forget per-run state (challenge runner, kept frames) before a new run. */
   reset(): void;
@@ -60,6 +61,8 @@ export interface EnginePort {
 export interface ChallengeOptions {
   timeoutMs: number;
   maxAttempts: number;
+  /** M:N identify: other faces do not stop the run, and extraction embeds every face. */
+  multiFace?: boolean;
 }
 
 export interface EngineOptions {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  blockingCodes,
   initialState,
   isActive,
   reduce,
@@ -7,6 +8,7 @@ import {
   type FlowEvent,
   type FlowResult,
   type FlowState,
+  type GuidanceCode,
 } from './machine';
 
 const consent: ConsentGrant = {
@@ -102,6 +104,29 @@ describe('flow machine', () => {
     expect(s.step).toBe('guidance');
     expect(s.guidance).toEqual([]);
     s = run([good], s);
+    expect(s.step).toBe('challenges');
+  });
+
+  it('multi-face: other faces do not hold guidance, problems of the primary face still do', () => {
+    const two = ['multiple-faces'] as const;
+    const twoDark = ['multiple-faces', 'too-dark'] as const;
+    expect(blockingCodes(two, false)).toEqual(['multiple-faces']);
+    expect(blockingCodes(two, true)).toEqual([]);
+    expect(blockingCodes(twoDark, true)).toEqual(['too-dark']);
+    expect(blockingCodes(['off-centre'], true)).toEqual(['off-centre']);
+    const q = (codes: readonly GuidanceCode[], multiFace: boolean): FlowEvent => ({
+      type: 'quality',
+      codes: blockingCodes(codes, multiFace),
+    });
+    // Without multi-face two people in view never start the challenges.
+    let s = run([...toGuidance, q(two, false), q(two, false), q(two, false), q(two, false)]);
+    expect(s.step).toBe('guidance');
+    expect(s.guidance).toEqual(['multiple-faces']);
+    // With it, a dark primary face still resets the count; good frames then start them.
+    s = run([...toGuidance, q(two, true), q(two, true), q(twoDark, true)]);
+    expect(s.step).toBe('guidance');
+    expect(s.guidance).toEqual(['too-dark']);
+    s = run([q(two, true), q(two, true), q(two, true)], s);
     expect(s.step).toBe('challenges');
   });
 

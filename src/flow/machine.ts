@@ -112,6 +112,14 @@ export interface Candidate {
   score: number;
 }
 
+/** One searched face of an M:N identification (face 0 is the primary face). */
+export interface FaceResult {
+  /** The best candidate at or above the threshold, else null. */
+  subject: string | null;
+  score: number | null;
+  candidates: readonly Candidate[];
+}
+
 export interface FlowResult {
   decision: 'match' | 'no-match' | 'enrolled';
   score: number | null;
@@ -121,6 +129,8 @@ export interface FlowResult {
   candidates: readonly Candidate[];
   /** Machine-readable reason for a no-match (e.g. 'below-threshold'). */
   reason: string | null;
+  /** Identify: every submitted face in order (primary first); the fields above are face 0's. */
+  faces?: readonly FaceResult[];
 }
 
 export type ProgressPhase = 'models' | 'session' | 'extract' | 'submit';
@@ -187,6 +197,19 @@ export function initialState(mode: Mode = 'verify'): FlowState {
     error: null,
     run: 0,
   };
+}
+
+/**
+ * The guidance codes that hold the flow in guidance. With multi-face (M:N identify) other people
+ * in view are expected, so 'multiple-faces' does not block; every other code is about the primary
+ * (largest) face and still does.
+ */
+export function blockingCodes(
+  codes: readonly GuidanceCode[],
+  multiFace: boolean,
+): readonly GuidanceCode[] {
+  if (!multiFace || !codes.includes('multiple-faces')) return codes;
+  return codes.filter((c) => c !== 'multiple-faces');
 }
 
 export function isActive(step: Step): boolean {

@@ -20,11 +20,11 @@ import { PUPPET_PATH, puppetInit, type PuppetConfig, type PuppetLog } from './pu
 export interface PuppetOptions {
   /** How the camera image looks. Default 'live'. */
   look?: Look;
-  /** Default: obey for live/screen/two-faces, still for static, loop otherwise. */
+  /** Default: obey for live/screen/two-faces/pair, still for static, loop otherwise. */
   mode?: PuppetConfig['mode'];
   /** Sequence to loop in 'loop' mode (screen look: 'recording' replays a fixed order). */
   loop?: string;
-  /** The other person for look 'two-faces'. */
+  /** The other person for looks 'two-faces' and 'pair'. */
   second?: PreparedFace;
   /** getUserMedia rejects with this DOMException name instead. */
   fail?: 'NotAllowedError' | 'NotFoundError' | 'NotReadableError' | 'OverconstrainedError';

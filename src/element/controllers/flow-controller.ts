@@ -15,6 +15,7 @@ import {
   type SessionGrant,
 } from '../../flow/effects';
 import {
+  blockingCodes,
   initialState,
   isActive,
   reduce,
@@ -35,6 +36,8 @@ export interface FlowConfig {
   challengeAttempts: number;
   challengeCount: number;
   deviceBinding: boolean;
+  /** M:N: several faces in view, each searched (identify only). */
+  multiFace: boolean;
 }
 
 export interface FlowControllerOptions {
@@ -210,7 +213,8 @@ export class FlowController implements ReactiveController {
     signal: AbortSignal,
   ): Promise<void> {
     const video = this.options.camera.video;
-    const { challengeTimeoutMs, challengeAttempts } = this.options.config();
+    const { challengeTimeoutMs, challengeAttempts, mode } = this.options.config();
+    const multiFace = this.options.config().multiFace && mode === 'identify';
     let started = false;
     while (this.current(run)) {
       const now = await nextFrame(video, signal);
@@ -222,13 +226,14 @@ export class FlowController implements ReactiveController {
       if (step !== 'guidance' && step !== 'challenges') return;
       const report = engine.analyse(video, now);
       if (step === 'guidance') {
-        this.dispatch({ type: 'quality', codes: report.codes });
+        this.dispatch({ type: 'quality', codes: blockingCodes(report.codes, multiFace) });
         continue;
       }
       if (!started) {
         engine.startChallenges(session.challenges, {
           timeoutMs: challengeTimeoutMs,
           maxAttempts: challengeAttempts,
+          multiFace,
         });
         started = true;
         continue;

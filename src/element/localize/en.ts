@@ -84,6 +84,8 @@ export const en = {
     'The face did not match closely enough. Check the lighting and try again, or use another way to verify.',
   'result.noMatch.identify': 'No enrolled person matched. Try again or use another way to verify.',
   'result.score': 'Similarity {score} (threshold {threshold})',
+  'result.face': 'Face {n}: {subject} (similarity {score})',
+  'result.face.none': 'Face {n}: no enrolled person matched',
   retry: 'Try again',
   cancel: 'Cancel',
   close: 'Close',

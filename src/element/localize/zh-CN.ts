@@ -79,6 +79,8 @@ export const zhCN: Partial<Translation> = {
   'result.noMatch.body': '人脸相似度不足。请检查光线后重试，或选择其他核验方式。',
   'result.noMatch.identify': '没有匹配的已录入用户。请重试或选择其他核验方式。',
   'result.score': '相似度 {score}（阈值 {threshold}）',
+  'result.face': '人脸 {n}：{subject}（相似度 {score}）',
+  'result.face.none': '人脸 {n}：没有匹配的已录入用户',
   retry: '重试',
   cancel: '取消',
   close: '关闭',

@@ -1,4 +1,5 @@
 import { html, nothing } from 'lit';
+import type { FaceResult } from '../../flow/machine';
 import type { StepContext } from './context';
 
 /** Idle, result, declined, cancelled, withdrawn and error: every one offers a way back in. */
@@ -55,6 +56,7 @@ export function renderResult(c: StepContext) {
             </p>`
           : nothing
       }
+      ${r.faces && r.faces.length > 1 ? faceList(c, r.faces) : nothing}
       <div class="actions">
         <button type="button" class=${ok ? '' : 'primary'} part="button retry" @click=${c.onRetry}>
           ${t('retry')}
@@ -64,6 +66,27 @@ export function renderResult(c: StepContext) {
       ${ok ? nothing : alternative()}
     </section>
   `;
+}
+
+/** M:N: each searched face's best match, primary face first. */
+function faceList(c: StepContext, faces: readonly FaceResult[]) {
+  const { t } = c;
+  return html`<ol part="faces" class="faces">
+    ${faces.map(
+      (f, i) =>
+        html`<li part="face" data-subject=${f.subject ?? ''}>
+          ${
+            f.subject !== null && f.score !== null
+              ? t('result.face', {
+                  n: String(i + 1),
+                  subject: f.subject,
+                  score: f.score.toFixed(2),
+                })
+              : t('result.face.none', { n: String(i + 1) })
+          }
+        </li>`,
+    )}
+  </ol>`;
 }
 
 export function renderError(c: StepContext) {
