@@ -87,6 +87,7 @@ test('enrol: guidance → each server-issued challenge → extracting → submit
   const result = ev.find((e) => e.type === 'fv-result')!.detail;
   expect(Object.keys(result).sort()).toEqual(
     [
+      'backend',
       'candidates',
       'decision',
       'mode',
@@ -94,6 +95,7 @@ test('enrol: guidance → each server-issued challenge → extracting → submit
       'score',
       'sessionId',
       'subject',
+      'threads',
       'threshold',
     ].sort(),
   );
