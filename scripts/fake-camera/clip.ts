@@ -219,12 +219,39 @@ export function* renderClip(
       }
       case 'pair': {
         if (!options.second) throw new Error("'pair' needs options.second");
-        image = pairOfFaces(live(face), live(options.second));
+        image = pairOfFaces(live(face), live(options.second), pairLayout(face, options.second));
         break;
       }
     }
     yield { t: pose.t, action: pose.action, image };
   }
+}
+
+/**
+ * Where 'pair' puts its two people: the main face 0.16 of the width left of centre (inside the
+ * guidance's centring tolerance), the second as far right as keeps the anti-spoof crop (2.7× the
+ * face, ANTISPOOF_BOX_SCALE) inside the frame: a crop pushed in from the edge puts the face
+ * off-centre in it and scores as a spoof. The seam lies midway in the gap between the faces.
+ */
+function pairLayout(main: PreparedFace, second: PreparedFace) {
+  const span = (f: PreparedFace) => {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < f.model.landmarks.length; i += 3) {
+      lo = Math.min(lo, f.model.landmarks[i]!);
+      hi = Math.max(hi, f.model.landmarks[i]!);
+    }
+    return { centre: (lo + hi) / 2, width: hi - lo };
+  };
+  const a = span(main);
+  const b = span(second);
+  const mainAt = 0.34 * FRAME_WIDTH;
+  const secondAt = FRAME_WIDTH - 1.4 * b.width;
+  return {
+    mainShift: Math.round(mainAt - a.centre),
+    secondShift: Math.round(secondAt - b.centre),
+    seam: Math.round((mainAt + a.width / 2 + secondAt - b.width / 2) / 2),
+  };
 }
 
 export interface ClipFile {

@@ -213,19 +213,30 @@ export function twoFaces(left: Image, right: Image): Image {
 }
 
 /**
- * M:N: `main` as framed (centred, so its guidance holds) and a second person at `scale` of the
- * size in the right-hand strip, far enough out not to cover the main person's head.
+ * M:N: two people side by side, the `main` one near the centre (within the guidance's centring
+ * tolerance) and `second` to the right. Both frames are shifted by whole pixels and joined with
+ * a feathered seam in the gap between the faces: no resampling (an aliased, downscaled face
+ * reads as a screen to the passive anti-spoof model) and no hard-edged inset (a photo held up).
  */
-export function pairOfFaces(main: Image, second: Image, scale = 0.6): Image {
+export function pairOfFaces(
+  main: Image,
+  second: Image,
+  { mainShift = -150, secondShift = 220, seam = 380, feather = 40 } = {},
+): Image {
   const W = main.width;
   const H = main.height;
   const out = createImage(W, H);
-  out.data.set(main.data);
-  // The second frame's face is centred at (W/2, 0.47 H): take a strip around it.
-  const crop = { x: W / 2 - 150, y: 0, width: 300, height: H };
-  const width = Math.round(crop.width * scale);
-  const height = Math.round(crop.height * scale);
-  const strip = cropResize(second, crop, width, height);
-  drawInto(out, strip, { x: W - width, y: Math.round(0.52 * H - 0.47 * height), width, height });
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const t = Math.min(1, Math.max(0, (x - seam + feather / 2) / feather));
+      const a = t * t * (3 - 2 * t);
+      const sm = (y * W + Math.min(W - 1, Math.max(0, x - mainShift))) * 4;
+      const ss = (y * W + Math.min(W - 1, Math.max(0, x - secondShift))) * 4;
+      const d = (y * W + x) * 4;
+      for (let c = 0; c < 3; c++) {
+        out.data[d + c] = (1 - a) * main.data[sm + c]! + a * second.data[ss + c]!;
+      }
+    }
+  }
   return out;
 }
