@@ -90,6 +90,7 @@ test('enrol: guidance → each server-issued challenge → extracting → submit
       'backend',
       'candidates',
       'decision',
+      'faces',
       'mode',
       'reason',
       'score',
@@ -179,4 +180,6 @@ test('identify finds the enrolled person among several', async ({ page }) => {
   const el = page.locator('face-verify');
   await expect(el.locator('[part~="result"]')).toHaveAttribute('data-decision', 'match');
   await expect(el.getByRole('status').first()).toContainText(`id-22-${stamp}`);
+  // One face (no multi-face): no per-face list on the result screen.
+  await expect(el.locator('[part~="faces"]')).toHaveCount(0);
 });
