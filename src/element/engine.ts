@@ -19,6 +19,7 @@ import { fivePoints } from '../liveness/fivepoints';
 import { createLandmarker, type Landmarker } from '../liveness/landmarker';
 import { assessQuality } from '../liveness/quality';
 import { sampleFace } from '../liveness/signals';
+import { iou } from '../liveness/box';
 import type { Box, FaceObservation } from '../liveness/types';
 import type { Capture } from '../api/client';
 import { MAX_FACES } from '../protocol/payload';
@@ -297,14 +298,6 @@ function otherFaces(
     if (out.length >= MAX_FACES - 1) break;
   }
   return out.map((f) => ({ points: fivePoints(f.landmarks), box: { ...f.box } }));
-}
-
-function iou(a: Box, b: Box): number {
-  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  return inter / (a.width * a.height + b.width * b.height - inter);
 }
 
 function clampBox(b: Box, w: number, h: number): Box {

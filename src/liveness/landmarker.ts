@@ -4,6 +4,7 @@
 // whose SHA-256 is checked against the manifest before the runtime sees a byte of it.
 import { FaceLandmarker, type FaceLandmarkerResult } from '@mediapipe/tasks-vision';
 import { AssetError, assetUrl, fetchVerified, findEntry, loadManifest } from '../models/manifest';
+import { iou } from './box';
 import { LANDMARK_COUNT, type Box, type FaceObservation } from './types';
 
 export { LANDMARK_COUNT, type Box, type FaceObservation };
@@ -312,14 +313,6 @@ function toObservations(
     };
   });
   return withoutDuplicates(faces);
-}
-
-function iou(a: Box, b: Box): number {
-  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  return inter / (a.width * a.height + b.width * b.height - inter);
 }
 
 /** The detector occasionally yields two overlapping meshes for one face (seen on group photos);
