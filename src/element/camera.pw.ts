@@ -142,6 +142,24 @@ test.describe('with a fake camera', () => {
     expect((await mediaInfo(page)).gumCalls).toBe(0);
   });
 
+  test('a model that fails to load: model-load-failed, camera off, no orphan worker', async ({
+    page,
+  }) => {
+    // The landmarker's model is unreachable; the inference worker loads fine and must be
+    // terminated, not left running in the background.
+    await page.route('**/models/face_landmarker.task', (r) => r.abort());
+    await openElement(page, {
+      endpoint: endpoint.url,
+      subject: 'cam-m',
+      lang: 'en',
+      mode: 'enroll',
+    });
+    await acceptConsent(page);
+    await expectError(page, 'model-load-failed', /./);
+    expect((await mediaInfo(page)).liveTracks).toBe(0);
+    await expect.poll(() => page.workers().length, { timeout: 30_000 }).toBe(0);
+  });
+
   test('camera in use by another application', async ({ page }) => {
     await page.addInitScript(() => {
       navigator.mediaDevices.getUserMedia = () =>

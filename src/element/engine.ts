@@ -48,35 +48,37 @@ const KEEP_INTERVAL_MS = 250;
 const OTHER_FACE_RATIO = 0.4;
 
 export async function createEngine(options: EngineOptions): Promise<EnginePort> {
-  let landmarker: Landmarker | null = null;
-  let inference: Inference | null = null;
   let loaded = 0;
   const tick = () => options.onProgress(++loaded / 2);
-  try {
-    options.onProgress(0);
-    // The worker is started first: its ORT runtime start-up is the longer path, and the
-    // landmarker's synchronous set-up (WebGL probe) would otherwise delay it.
-    [inference, landmarker] = await Promise.all([
-      createInference({
-        assetBase: options.assetBase,
-        backend: options.backend,
-        signal: options.signal,
-      }).then((i) => {
-        tick();
-        return i;
-      }),
-      createLandmarker({ assetBase: options.assetBase, signal: options.signal }).then((l) => {
-        tick();
-        return l;
-      }),
-    ]);
-  } catch (error) {
-    landmarker?.close();
-    inference?.dispose();
+  options.onProgress(0);
+  // The worker is started first: its ORT runtime start-up is the longer path, and the
+  // landmarker's synchronous set-up (WebGL probe) would otherwise delay it. Both are awaited
+  // to the end so that whichever loaded is released when the other fails (no orphan worker).
+  const [inference, landmarker] = await Promise.allSettled([
+    createInference({
+      assetBase: options.assetBase,
+      backend: options.backend,
+      signal: options.signal,
+    }).then((i) => {
+      tick();
+      return i;
+    }),
+    createLandmarker({ assetBase: options.assetBase, signal: options.signal }).then((l) => {
+      tick();
+      return l;
+    }),
+  ]);
+  if (inference.status === 'rejected' || landmarker.status === 'rejected') {
+    if (inference.status === 'fulfilled') inference.value.dispose();
+    if (landmarker.status === 'fulfilled') landmarker.value.close();
+    const error: unknown =
+      inference.status === 'rejected'
+        ? inference.reason
+        : (landmarker as PromiseRejectedResult).reason;
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     throw new FlowEffectError('model-load-failed', message, { cause: error });
   }
-  return new Engine(landmarker, inference);
+  return new Engine(landmarker.value, inference.value);
 }
 
 class Engine implements EnginePort {
