@@ -381,31 +381,26 @@ export class FaceVerify extends LitElement {
   }
 
   private onTransition(prev: FlowState, next: FlowState): void {
-    if (prev.step !== next.step) {
+    const stepChanged = prev.step !== next.step;
+    if (stepChanged) {
       // Step changes the person caused, or that need their attention, move focus to the heading.
       if (prev.step !== 'idle' || this.focusOnUpdate) this.focusOnUpdate = true;
       this.consentError = null;
-      this.dispatchEvent(
-        new FvStepEvent({
-          step: next.step,
-          previous: prev.step,
-          challenge: askedChallenge(next),
-          challengeIndex: askedChallenge(next) ? (next.challenge?.index ?? null) : null,
-          challengeCount: next.session?.challenges.length ?? null,
-        }),
-      );
-    } else if (
+    }
+    // A new challenge, or a new attempt at the same one, is reported like a step change.
+    const challengeChanged =
       next.step === 'challenges' &&
       (prev.challenge?.index !== next.challenge?.index ||
         prev.challenge?.attempt !== next.challenge?.attempt ||
-        askedChallenge(prev) !== askedChallenge(next))
-    ) {
+        askedChallenge(prev) !== askedChallenge(next));
+    if (stepChanged || challengeChanged) {
+      const challenge = askedChallenge(next);
       this.dispatchEvent(
         new FvStepEvent({
           step: next.step,
           previous: prev.step,
-          challenge: askedChallenge(next),
-          challengeIndex: askedChallenge(next) ? (next.challenge?.index ?? null) : null,
+          challenge,
+          challengeIndex: challenge ? (next.challenge?.index ?? null) : null,
           challengeCount: next.session?.challenges.length ?? null,
         }),
       );
