@@ -11,13 +11,29 @@ export const NONCE_BYTES = 32;
 export const MAX_FACES = 10;
 export const MAX_CHALLENGES = 8;
 
-/** 'rights' sessions only authorise export / withdraw / delete by the person (no payload). */
-export const PURPOSES = ['enroll', 'verify', 'identify', 'rights'] as const;
+/**
+ * 'rights' sessions only authorise export / withdraw / delete by the person (no payload).
+ * 'add-device' is a verify that, on a match, registers the submitting device key as another key
+ * of the subject. Appended, never reordered: the payload encodes the index.
+ */
+export const PURPOSES = ['enroll', 'verify', 'identify', 'rights', 'add-device'] as const;
 export type Purpose = (typeof PURPOSES)[number];
 
 /** Wire names of the active-liveness actions (the liveness module maps its evidence onto this). */
-export const CHALLENGE_KINDS = ['blink', 'turn-left', 'turn-right', 'open-mouth'] as const;
+export const CHALLENGE_KINDS = ['blink', 'turn-left', 'turn-right', 'open-mouth', 'nod'] as const;
 export type ChallengeKind = (typeof CHALLENGE_KINDS)[number];
+
+/**
+ * Which actions a session may ask for, chosen by the host in its grant and enforced by the
+ * endpoint: `standard` (expressions and turns) or `head` (head movements only, for people who
+ * cannot blink or open their mouth on request).
+ */
+export const CHALLENGE_SETS = {
+  standard: ['blink', 'turn-left', 'turn-right', 'open-mouth'],
+  head: ['turn-left', 'turn-right', 'nod'],
+} as const satisfies Record<string, readonly ChallengeKind[]>;
+export type ChallengeSet = keyof typeof CHALLENGE_SETS;
+export const CHALLENGE_SET_NAMES = Object.keys(CHALLENGE_SETS) as ChallengeSet[];
 
 /** One performed challenge. Times are client epoch milliseconds, the same clock as `clientTime`. */
 export interface ChallengeEvidenceWire {

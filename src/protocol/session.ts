@@ -64,7 +64,7 @@ export interface LivenessPolicy {
  * turns and mouth held 120 ms, 8 s step timeout), or real people would be rejected.
  */
 export const DEFAULT_LIVENESS_POLICY: LivenessPolicy = {
-  minDurationMs: { blink: 10, 'turn-left': 120, 'turn-right': 120, 'open-mouth': 120 },
+  minDurationMs: { blink: 10, 'turn-left': 120, 'turn-right': 120, 'open-mouth': 120, nod: 120 },
   maxDurationMs: 20_000,
   minScore: 0.5,
   maxSpanMs: 150_000,

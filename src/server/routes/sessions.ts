@@ -4,7 +4,12 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { toBase64Url } from '../../protocol/encoding';
 import { ProtocolError } from '../../protocol/errors';
-import { CHALLENGE_KINDS, NONCE_BYTES, PURPOSES, type ChallengeKind } from '../../protocol/payload';
+import {
+  CHALLENGE_SETS,
+  NONCE_BYTES,
+  PURPOSES,
+  type ChallengeKind,
+} from '../../protocol/payload';
 import type { SessionInfo } from '../../protocol/session';
 import {
   isValidId,
@@ -27,17 +32,22 @@ const body = z.strictObject({
  * The number of challenges for a session: the request may ask for more than the server's
  * policy (config.challengeCount, itself >= 3), never for fewer, and at most every kind once.
  */
-export function challengeCountFor(requested: number | undefined, configured: number): number {
-  const min = Math.max(3, Math.min(configured, CHALLENGE_KINDS.length));
-  return Math.min(CHALLENGE_KINDS.length, Math.max(min, requested ?? min));
+export function challengeCountFor(
+  requested: number | undefined,
+  configured: number,
+  kinds: readonly ChallengeKind[] = CHALLENGE_SETS.standard,
+): number {
+  const min = Math.max(3, Math.min(configured, kinds.length));
+  return Math.min(kinds.length, Math.max(min, requested ?? min));
 }
 
 /** Unbiased Fisher-Yates with rejection sampling over crypto random bytes. */
 export function shuffledChallenges(
   count: number,
   random: (n: number) => Uint8Array,
+  set: readonly ChallengeKind[] = CHALLENGE_SETS.standard,
 ): ChallengeKind[] {
-  const kinds = [...CHALLENGE_KINDS];
+  const kinds = [...set];
   for (let i = kinds.length - 1; i > 0; i--) {
     const bound = 256 - (256 % (i + 1));
     let r: number;
