@@ -20,7 +20,7 @@ export default defineConfig({
   reporter: [['list'], ['html', { open: 'never', outputFolder: 'playwright-report/e2e' }]],
   use: {
     baseURL: pageOrigin,
-    launchOptions: { executablePath: chromiumPath, args: launchArgs() },
+    launchOptions: { executablePath: chromiumPath(), args: launchArgs() },
     screenshot: 'only-on-failure',
     trace: 'on-first-retry',
   },

@@ -10,31 +10,67 @@ const isolation = {
 // Runtime dependencies stay external in the library build; the host's bundler resolves them.
 const external = [/^lit/, /^idb/, /^@hpke\//, /^@mediapipe\/tasks-vision/];
 
-export default defineConfig(({ mode }) => ({
-  root: '.',
-  publicDir: mode === 'lib' ? false : 'public',
-  server: { headers: isolation },
-  preview: { headers: isolation },
-  worker: { format: 'es' },
-  build:
-    mode === 'lib'
-      ? {
-          // `npm run build`: the element as an ESM library (declarations come from tsc).
-          outDir: 'dist',
-          emptyOutDir: true,
-          sourcemap: true,
-          target: 'es2022',
-          lib: {
-            entry: { index: resolve('src/index.ts'), define: resolve('src/define.ts') },
-            formats: ['es'],
-          },
-          rollupOptions: { external },
-        }
-      : {
-          // `npm run build:demo`: the demo page as a static site (models and runtimes copied).
-          outDir: 'dist-demo',
-          emptyOutDir: true,
-          target: 'es2022',
-          rollupOptions: { input: resolve('demo/index.html') },
-        },
-}));
+// `npm run build` (mode node): the Node entries, bundled so their relative imports (the QA kit's
+// clip renderer in scripts/fake-camera/, the shared protocol code) are inside the package and
+// Node can run them without TypeScript. Every package import stays external. dist/node/ sits two
+// levels deep like src/<area>/, so `new URL('../../public/…', import.meta.url)` finds the same
+// files in the repository and in the installed package.
+const nodeEntries = {
+  server: resolve('src/server/index.ts'),
+  testing: resolve('src/testing/index.ts'),
+  vite: resolve('src/vite/plugin.ts'),
+  cli: resolve('src/cli/main.ts'),
+};
+const nodeBuild = defineConfig({
+  publicDir: false,
+  build: {
+    outDir: 'dist/node',
+    emptyOutDir: true,
+    target: 'node20',
+    ssr: true,
+    sourcemap: true,
+    minify: false,
+    rollupOptions: {
+      input: nodeEntries,
+      external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0'),
+      output: {
+        format: 'es',
+        entryFileNames: '[name].js',
+        chunkFileNames: '[name]-[hash].js',
+      },
+    },
+  },
+});
+
+export default defineConfig(({ mode }) =>
+  mode === 'node'
+    ? nodeBuild
+    : {
+        root: '.',
+        publicDir: mode === 'lib' ? false : 'public',
+        server: { headers: isolation },
+        preview: { headers: isolation },
+        worker: { format: 'es' },
+        build:
+          mode === 'lib'
+            ? {
+                // `npm run build`: the element as an ESM library (declarations come from tsc).
+                outDir: 'dist',
+                emptyOutDir: true,
+                sourcemap: true,
+                target: 'es2022',
+                lib: {
+                  entry: { index: resolve('src/index.ts'), define: resolve('src/define.ts') },
+                  formats: ['es'],
+                },
+                rollupOptions: { external },
+              }
+            : {
+                // `npm run build:demo`: the demo page as a static site (models and runtimes copied).
+                outDir: 'dist-demo',
+                emptyOutDir: true,
+                target: 'es2022',
+                rollupOptions: { input: resolve('demo/index.html') },
+              },
+      },
+);

@@ -31,7 +31,7 @@ test('backend="wasm" loads the wasm-only ORT runtime', async ({ page, fakeCamera
 
 test('backend="webgpu" completes a flow where a WebGPU adapter exists', async ({ fakeCamera }) => {
   const browser = await chromium.launch({
-    executablePath: chromiumPath,
+    executablePath: chromiumPath(),
     args: launchArgs({ webgpu: true }),
   });
   try {

@@ -84,7 +84,7 @@ for (const ext of ['mjpeg', 'y4m'] as const) {
     for (let i = 0; i < 10; i++) w.write(chart);
     w.close();
     const browser = await chromium.launch({
-      executablePath: chromiumPath,
+      executablePath: chromiumPath(),
       args: launchArgs({ clip: path }),
     });
     try {
@@ -155,7 +155,7 @@ test("an mjpeg clip through Chromium's own fake camera passes a seeded challenge
   });
   const endpoint = await startE2eEndpoint({ origins: [pageOrigin], port: PRIVATE_API_PORT, seed });
   const browser = await chromium.launch({
-    executablePath: chromiumPath,
+    executablePath: chromiumPath(),
     args: launchArgs({ clip: path }),
   });
   try {

@@ -1,11 +1,6 @@
-// Launch settings for Debian's Chromium: never a downloaded browser, no background traffic.
-export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// The repository's own tests launch the browser the QA kit finds (src/testing/launch.ts):
+// FV_CHROMIUM, then Debian's /usr/bin/chromium, then a Playwright-installed one, then Chrome.
+import { chromiumArgs, chromiumPath as findChromium } from '../../src/testing/launch';
 
-export const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-];
+export { chromiumArgs };
+export const chromiumPath = findChromium();

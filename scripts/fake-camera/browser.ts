@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import type { StillFace, TraceRow } from '../../test-pages/fake-camera/main';
-import { chromiumArgs, chromiumPath } from '../../e2e/support/chromium';
+import { chromiumArgs, chromiumPath } from '../../src/testing/launch';
 import { encodeJpeg, type Image } from './image';
 
 export type { StillFace, TraceRow };
@@ -40,7 +40,7 @@ export async function openLandmarkSession(): Promise<LandmarkSession> {
     await server.listen();
     const url = server.resolvedUrls?.local[0];
     if (!url) throw new Error('vite did not report a URL');
-    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+    browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs });
     const page: Page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));

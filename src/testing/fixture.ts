@@ -3,7 +3,8 @@
 // capture of every request for privacy assertions.
 import { test as base, type Page } from '@playwright/test';
 import type { ActionSpec } from '../../scripts/fake-camera/actions';
-import { openLandmarkSession, type LandmarkSession } from '../../scripts/fake-camera/browser';
+import type { LandmarkSession } from '../../scripts/fake-camera/browser';
+import { openKitLandmarkSession } from './landmarks';
 import {
   prepareFace,
   writeClip,
@@ -14,6 +15,7 @@ import {
 import { createImage } from '../../scripts/fake-camera/image';
 import { renderPuppetFrames, type Look } from './frames';
 import { captureRequests, type CapturedRequest } from './network';
+import { seedSampleFaces } from './face-seeds';
 import { samplePeople, type SamplePersonName } from './photos';
 import { PUPPET_PATH, puppetInit, type PuppetConfig, type PuppetLog } from './puppet';
 
@@ -66,15 +68,17 @@ export const test = base.extend<
     // eslint-disable-next-line no-empty-pattern -- Playwright reads the fixture list from it
     async ({}, use) => {
       const held: { session: Promise<LandmarkSession> | null } = { session: null };
-      await use(() => (held.session ??= openLandmarkSession()));
+      await use(() => (held.session ??= openKitLandmarkSession()));
       if (held.session) await (await held.session).close();
     },
     { scope: 'worker' },
   ],
 
   fakeCamera: async ({ landmarks }, use) => {
-    const face = (source: SamplePersonName | FaceSource): Promise<PreparedFace> =>
-      prepareFace(typeof source === 'string' ? samplePeople[source]() : source, landmarks);
+    const face = (source: SamplePersonName | FaceSource): Promise<PreparedFace> => {
+      seedSampleFaces();
+      return prepareFace(typeof source === 'string' ? samplePeople[source]() : source, landmarks);
+    };
     await use({
       face,
       async puppet(page, f, options = {}) {

@@ -1,6 +1,12 @@
 // face-verify/testing: test a page that embeds <face-verify> without a person at a camera.
 export { test, expect, type FakeCamera, type PuppetHandle, type PuppetOptions } from './fixture';
-export { launchArgs, chromiumPath, type LaunchOptions } from './launch';
+export {
+  chromiumArgs,
+  chromiumCandidates,
+  chromiumPath,
+  launchArgs,
+  type LaunchOptions,
+} from './launch';
 export {
   captureRequests,
   expectNoImageDataLeft,
@@ -24,13 +30,14 @@ export { ACTIONS, type ActionName, type ActionSpec } from '../../scripts/fake-ca
 export { openLandmarkSession, type LandmarkSession } from '../../scripts/fake-camera/browser';
 
 import type { ActionSpec } from '../../scripts/fake-camera/actions';
-import { openLandmarkSession } from '../../scripts/fake-camera/browser';
+import { openKitLandmarkSession } from './landmarks';
 import {
   prepareFace,
   writeClip,
   type ClipFile,
   type FaceSource,
 } from '../../scripts/fake-camera/clip';
+import { seedSampleFaces } from './face-seeds';
 
 /**
  * One call from a photo to a clip file: `makeClip('me.jpg', ['neutral', 'blink'], 'me.mjpeg')`.
@@ -41,11 +48,12 @@ export async function makeClip(
   actions: readonly ActionSpec[],
   path: string,
 ): Promise<ClipFile> {
-  const held: { session: ReturnType<typeof openLandmarkSession> | null } = { session: null };
+  const held: { session: ReturnType<typeof openKitLandmarkSession> | null } = { session: null };
   try {
+    seedSampleFaces();
     const face = await prepareFace(
       typeof photo === 'string' ? { photo } : photo,
-      () => (held.session ??= openLandmarkSession()),
+      () => (held.session ??= openKitLandmarkSession()),
     );
     return writeClip(path, face, actions);
   } finally {

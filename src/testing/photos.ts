@@ -1,6 +1,7 @@
-// Test people: faces in the MIT-licensed sample photos of @vladmandic/face-api (a devDependency),
-// so nothing is committed. Each photo is a group; `region` is a square around one face (the
-// face is too small for the detector in the whole 1920-px photo).
+// Test people: faces in the MIT-licensed sample photos of @vladmandic/face-api (a devDependency
+// here, an optional peer dependency of face-verify/testing), so no photo is committed or shipped.
+// Each photo is a group; `region` is a square around one face (the face is too small for the
+// detector in the whole 1920-px photo).
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -10,11 +11,18 @@ export interface SamplePerson {
   region: { x: number; y: number; width: number; height: number };
 }
 
-const demoDir = (): string =>
-  join(
-    dirname(createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json')),
-    'demo',
-  );
+function demoDir(): string {
+  let pkg: string;
+  try {
+    pkg = createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json');
+  } catch {
+    throw new Error(
+      "face-verify/testing: the sample people's photos come from @vladmandic/face-api " +
+        '(MIT); add it to your devDependencies: npm install -D @vladmandic/face-api',
+    );
+  }
+  return join(dirname(pkg), 'demo');
+}
 
 const around = (file: string, cx: number, cy: number, side = 720): SamplePerson => ({
   photo: join(demoDir(), file),
