@@ -100,6 +100,7 @@ function payload(s: SessionInfo, v: Float32Array, now: number): SubmissionPayloa
     vectors: [v],
     liveness: s.challenges.map((kind, i) => ({
       kind,
+      promptedAt: now - (n - i) * 1500 - 600,
       startedAt: now - (n - i) * 1500,
       completedAt: now - (n - i) * 1500 + 900,
       score: 0.9,

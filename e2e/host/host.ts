@@ -13,6 +13,7 @@ for (const name of [
   'challenges',
   'challenge-timeout',
   'challenge-attempts',
+  'challenge-set',
 ]) {
   const v = q.get(name);
   if (v !== null) el.setAttribute(name, v);

@@ -11,6 +11,7 @@ export interface HostParams {
   endpoint?: string;
   'challenge-timeout'?: number;
   'challenge-attempts'?: number;
+  'challenge-set'?: 'standard' | 'head';
   'multi-face'?: boolean;
 }
 

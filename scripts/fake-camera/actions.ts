@@ -1,7 +1,14 @@
 // Action scripts: a list of timed actions becomes one Pose per frame.
 import { NEUTRAL, type Pose } from './face';
 
-export const ACTIONS = ['neutral', 'blink', 'open-mouth', 'turn-left', 'turn-right'] as const;
+export const ACTIONS = [
+  'neutral',
+  'blink',
+  'open-mouth',
+  'turn-left',
+  'turn-right',
+  'nod',
+] as const;
 export type ActionName = (typeof ACTIONS)[number];
 
 export interface ActionStep {
@@ -19,10 +26,13 @@ export const DEFAULT_MS: Readonly<Record<ActionName, number>> = {
   'open-mouth': 1300,
   'turn-left': 1700,
   'turn-right': 1700,
+  nod: 1000,
 };
 
 /** Peak head turn in degrees: well past a typical 15–20° detector threshold. */
 export const TURN_DEG = 33;
+/** Peak chin-down of a nod in degrees: twice the 10° detector threshold. */
+export const NOD_DEG = 20;
 
 const smooth = (t: number): number => {
   const c = Math.min(1, Math.max(0, t));
@@ -63,6 +73,9 @@ export function actionPose(action: ActionName, t: number, ms: number): Pose {
       return { ...NEUTRAL, yaw: TURN_DEG * envelope(t, 0.28, 0.28) };
     case 'turn-right':
       return { ...NEUTRAL, yaw: -TURN_DEG * envelope(t, 0.28, 0.28) };
+    case 'nod':
+      // Down and straight back up (a nod completes on the way up), no hold at the bottom.
+      return { ...NEUTRAL, pitch: -NOD_DEG * envelope(t, 0.45, 0.45) };
   }
 }
 

@@ -13,6 +13,7 @@ export interface ActionSummary {
   maxMouth: number;
   minYaw: number;
   maxYaw: number;
+  minPitch: number;
   /** Did the measured signal move the way the action should, by the margin below? */
   visible: boolean;
   detail: string;
@@ -20,14 +21,17 @@ export interface ActionSummary {
 
 /** Margins: comfortably past the challenge detector's defaults (blink < 0.6× neutral eye,
  * mouth +0.25, turn 18°), so a clip that passes here passes the element too. */
-export const VISIBLE = { blinkRatio: 0.55, mouthDelta: 0.28, turnDeg: 20 } as const;
+export const VISIBLE = { blinkRatio: 0.55, mouthDelta: 0.28, turnDeg: 20, nodDeg: 13 } as const;
 
 const fmt = (v: number, d = 2): string => (Number.isFinite(v) ? v.toFixed(d) : '—');
 
 export function summarise(
   rows: readonly TraceRow[],
   actions: readonly ActionName[],
-): { summaries: ActionSummary[]; neutral: { eye: number; mouth: number; yaw: number } } {
+): {
+  summaries: ActionSummary[];
+  neutral: { eye: number; mouth: number; yaw: number; pitch: number };
+} {
   if (rows.length !== actions.length) throw new Error('one action label per trace row');
   const median = (xs: number[]): number => {
     const s = [...xs].sort((a, b) => a - b);
@@ -39,6 +43,7 @@ export function summarise(
     eye: median(ref.map((r) => r.eye!)),
     mouth: median(ref.map((r) => r.mouth!)),
     yaw: median(ref.map((r) => r.yaw!)),
+    pitch: median(ref.map((r) => r.pitch ?? 0)),
   };
   const summaries: ActionSummary[] = [];
   let i = 0;
@@ -55,6 +60,7 @@ export function summarise(
       maxMouth: Math.max(...mouths),
       minYaw: Math.min(...yaws),
       maxYaw: Math.max(...yaws),
+      minPitch: Math.min(...faced.map((r) => r.pitch ?? 0)),
     };
     const action = actions[i]!;
     let visible: boolean;
@@ -79,6 +85,10 @@ export function summarise(
       case 'turn-right':
         visible = neutral.yaw - s.minYaw > VISIBLE.turnDeg;
         detail = `yaw ${fmt(neutral.yaw, 1)}° → ${fmt(s.minYaw, 1)}°`;
+        break;
+      case 'nod':
+        visible = neutral.pitch - s.minPitch > VISIBLE.nodDeg;
+        detail = `pitch ${fmt(neutral.pitch, 1)}° → ${fmt(s.minPitch, 1)}°`;
         break;
     }
     summaries.push({

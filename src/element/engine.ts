@@ -22,7 +22,8 @@ import { sampleFace } from '../liveness/signals';
 import { iou } from '../liveness/box';
 import type { Box, FaceObservation } from '../liveness/types';
 import type { Capture } from '../api/client';
-import { MAX_FACES } from '../protocol/payload';
+import { cosine } from '../protocol/match';
+import { MAX_ENROL_VECTORS, MAX_FACES } from '../protocol/payload';
 
 /** A kept candidate frame for embedding: pixels never leave this module except to the worker. */
 interface Keep {
@@ -43,7 +44,15 @@ export interface EngineExtraction extends Extraction {
 }
 
 const KEEP = 3;
+/** Kept frames are at least this far apart: templates come from different moments. */
 const KEEP_INTERVAL_MS = 250;
+/**
+ * A kept frame becomes an extra template only if it is nearly as good as the best one and its
+ * embedding agrees with the best one's (a frame of someone else, or a bad crop, never does:
+ * genuine pairs score ≈ 0.7, impostors ≈ 0, docs/inference.md).
+ */
+const TEMPLATE_MIN_QUALITY_RATIO = 0.8;
+const TEMPLATE_MIN_COSINE = 0.5;
 /** Like quality's secondaryFaceRatio: smaller faces are people far behind, not searched. */
 const OTHER_FACE_RATIO = 0.4;
 
@@ -88,6 +97,7 @@ class Engine implements EnginePort {
   private kept: Keep[] = [];
   private lastKeep = -Infinity;
   private multiFace = false;
+  private templates = 1;
 
   constructor(
     private readonly landmarker: Landmarker,
@@ -158,7 +168,7 @@ class Engine implements EnginePort {
   private keep(k: Keep): void {
     this.kept.push(k);
     this.kept.sort((a, b) => b.score - a.score);
-    this.kept.length = Math.min(this.kept.length, KEEP);
+    this.kept.length = Math.min(this.kept.length, Math.max(KEEP, this.templates));
   }
 
   startChallenges(order: readonly ChallengeKind[], options: ChallengeOptions): void {
@@ -171,6 +181,7 @@ class Engine implements EnginePort {
     this.kept = [];
     this.lastKeep = -Infinity;
     this.multiFace = options.multiFace === true;
+    this.templates = Math.max(1, Math.min(MAX_ENROL_VECTORS, Math.round(options.templates ?? 1)));
     this.runner = new ChallengeRunner(known, {
       timeoutMs: options.timeoutMs,
       maxAttempts: options.maxAttempts,
@@ -183,6 +194,8 @@ class Engine implements EnginePort {
     switch (s.phase) {
       case 'calibrating':
         return { index: 0, attempt: 1, status: 'calibrating', done: null, reason: null };
+      case 'waiting':
+        return { index: s.index, attempt: s.attempt, status: 'waiting', done: null, reason: null };
       case 'challenge':
         return {
           index: s.index,
@@ -230,7 +243,7 @@ class Engine implements EnginePort {
     const antiSpoof = Math.min(...analyses.map((a) => a.live), ...extra.map((a) => a.live));
     const capture: Capture = {
       modelId: this.inference.modelId,
-      vectors: [analyses[0]!.embedding, ...extra.map((a) => a.embedding)],
+      vectors: [...this.templatesOf(kept, analyses), ...extra.map((a) => a.embedding)],
       liveness: toWireEvidence(s.evidence, performance.timeOrigin),
       antiSpoof,
       quality: {
@@ -242,6 +255,21 @@ class Engine implements EnginePort {
     };
     this.runner = null;
     return { kind: 'extraction', capture };
+  }
+
+  /**
+   * The primary face's vectors: the best frame's, then (enrol) those of other kept frames that
+   * pass the quality and agreement gates, best first, up to `templates`.
+   */
+  private templatesOf(kept: readonly Keep[], analyses: readonly { embedding: Float32Array }[]) {
+    const best = analyses[0]!.embedding;
+    const out = [best];
+    for (let i = 1; i < kept.length && out.length < this.templates; i++) {
+      const e = analyses[i]!.embedding;
+      const good = kept[i]!.score >= TEMPLATE_MIN_QUALITY_RATIO * kept[0]!.score;
+      if (good && cosine(best, e) >= TEMPLATE_MIN_COSINE) out.push(e);
+    }
+    return out;
   }
 
   /**
@@ -268,6 +296,7 @@ class Engine implements EnginePort {
     this.runner = null;
     this.lastKeep = -Infinity;
     this.multiFace = false;
+    this.templates = 1;
   }
 
   dispose(): void {

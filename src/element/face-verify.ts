@@ -3,6 +3,7 @@ import { property, state } from 'lit/decorators.js';
 import { assertCameraAvailable, type CameraError } from '../capture/camera';
 import type { Effects, EngineInfo } from '../flow/effects';
 import type { ConsentGrant, FlowState, Mode } from '../flow/machine';
+import type { ChallengeSet } from '../protocol/payload';
 import { CameraController } from './controllers/camera-controller';
 import { FlowController } from './controllers/flow-controller';
 import {
@@ -131,9 +132,18 @@ export class FaceVerify extends LitElement {
   @property({ attribute: 'asset-base' }) assetBase = '/';
   /** Wait for `start()` instead of showing the consent screen on connect. */
   @property({ type: Boolean }) manual = false;
-  /** Seconds allowed for each liveness action before it is asked again. */
+  /**
+   * Which liveness actions to ask for: `standard` (blink, turns, open mouth) or `head` (turns
+   * and a nod, for people who cannot blink or open their mouth on request). Sent to the
+   * endpoint with the session request; the host's grant decides.
+   */
+  @property({ attribute: 'challenge-set' }) challengeSet: ChallengeSet = 'standard';
+  /** Seconds allowed for each prompted action to be completed before it is asked again. */
   @property({ attribute: 'challenge-timeout', type: Number }) challengeTimeout = 8;
-  /** Tries per liveness action before the check fails. */
+  /**
+   * Tries per session: a missed prompt (no response within the reaction window) uses one and is
+   * asked again; a different or premature action fails the check at once.
+   */
   @property({ attribute: 'challenge-attempts', type: Number }) challengeAttempts = 3;
   /**
    * M:N, with `mode="identify"` only: other people in view do not stop the check, and every
@@ -173,6 +183,7 @@ export class FaceVerify extends LitElement {
       challengeTimeoutMs: Math.max(1, this.challengeTimeout) * 1000,
       challengeAttempts: Math.max(1, Math.round(this.challengeAttempts)),
       challengeCount: Math.max(1, Math.round(this.challenges)),
+      challengeSet: this.challengeSet,
       deviceBinding: this.deviceBinding,
       multiFace: this.multiFace,
     }),
@@ -623,8 +634,10 @@ export class FaceVerify extends LitElement {
   }
 }
 
-/** The action the person is being asked to perform now (null while calibrating). */
+/** The action the person is being asked to perform now (null while calibrating or before a
+ * prompt: the moment of a prompt is part of the liveness check and must not show early). */
 function askedChallenge(s: FlowState): string | null {
-  if (s.step !== 'challenges' || !s.challenge || s.challenge.status === 'calibrating') return null;
+  if (s.step !== 'challenges' || !s.challenge) return null;
+  if (s.challenge.status === 'calibrating' || s.challenge.status === 'waiting') return null;
   return s.challenge.kind;
 }

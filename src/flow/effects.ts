@@ -13,6 +13,7 @@ import type {
   Mode,
   SessionInfo,
 } from './machine';
+import type { ChallengeSet } from '../protocol/payload';
 
 /** What one analysed frame tells the flow; pixels and landmarks stay inside the engine. */
 export interface FrameReport {
@@ -46,7 +47,7 @@ export interface EnginePort {
   readonly info: EngineInfo;
   /** Landmarks + quality on one frame; also feeds the challenge runner once started. */
   analyse(source: HTMLVideoElement, timestampMs: number): FrameReport;
-  /** Begin the server-issued order. `timeoutMs` per step, `maxAttempts` per step. */
+  /** Begin the server-issued order: `timeoutMs` per prompt, `maxAttempts` per session. */
   startChallenges(order: readonly ChallengeKind[], options: ChallengeOptions): void;
   /** State of the challenge runner after the latest `analyse`, or null before start. */
   challenge(): ChallengeReport | null;
@@ -59,8 +60,12 @@ export interface EnginePort {
 }
 
 export interface ChallengeOptions {
+  /** Per prompt: the asked action must have completed by then. */
   timeoutMs: number;
+  /** Per session: a missed prompt uses one; a wrong or early action fails the session. */
   maxAttempts: number;
+  /** Vectors of the primary face to extract from different good frames (enrol: several). */
+  templates?: number;
   /** M:N identify: other faces do not stop the run, and extraction embeds every face. */
   multiFace?: boolean;
 }
@@ -83,6 +88,8 @@ export interface ConsentRecord extends ConsentGrant {
   /** 'accepted' or 'declined' is recorded; nothing else about the person. */
   outcome: 'accepted' | 'declined';
   lang: string;
+  /** The challenge set the host asked for (the consent's session is the capture's). */
+  challengeSet?: ChallengeSet;
 }
 
 export interface CaptureRequest {
@@ -91,6 +98,8 @@ export interface CaptureRequest {
   subject: string;
   /** Liveness actions asked of the endpoint (it decides the order and the final count). */
   challengeCount: number;
+  /** Which actions the host asked for; the endpoint's grant decides. */
+  challengeSet?: ChallengeSet;
   /** Ask the endpoint to bind the subject to this device's key at enrolment. */
   deviceBinding: boolean;
 }

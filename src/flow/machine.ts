@@ -51,7 +51,8 @@ export type GuidanceCode =
   | 'partly-outside';
 
 /** Challenge kinds are issued by the server; unknown kinds still render with a generic prompt. */
-export type ChallengeKind = 'blink' | 'turn-left' | 'turn-right' | 'open-mouth' | (string & {});
+export type ChallengeKind =
+  'blink' | 'turn-left' | 'turn-right' | 'open-mouth' | 'nod' | (string & {});
 
 /** Stable error codes surfaced in `fv-error` and on the error screen. */
 export type FlowErrorCode =
@@ -96,8 +97,13 @@ export interface SessionInfo {
   expiresAt: number;
 }
 
-/** 'calibrating': measuring the person's neutral face before the first prompt is shown. */
-export type ChallengeStatus = 'calibrating' | 'pending' | 'passed' | 'wrong' | 'timeout';
+/**
+ * 'calibrating': measuring the person's neutral face before the first prompt is shown.
+ * 'waiting': the random pause before a prompt (the action must not be shown yet).
+ * 'pending': prompted; 'timeout' / 'late': prompted again after a missed prompt.
+ */
+export type ChallengeStatus =
+  'calibrating' | 'waiting' | 'pending' | 'passed' | 'wrong' | 'timeout' | 'late';
 
 export interface ChallengeState {
   index: number;

@@ -1,12 +1,16 @@
 // Active liveness: detectors for server-issued challenges over per-frame signal samples, and a
 // runner that plays a sequence one step at a time. Pure and DOM-free; time comes from the
 // samples, never from a clock.
-import type { ChallengeEvidenceWire } from '../protocol/payload';
+import {
+  CHALLENGE_KINDS,
+  type ChallengeEvidenceWire,
+  type ChallengeKind,
+} from '../protocol/payload';
+import { REACTION_WINDOW_MS } from '../protocol/session';
 import type { SignalSample } from './signals';
 import { LivenessInputError } from './types';
 
-export const CHALLENGE_KINDS = ['blink', 'turn-left', 'turn-right', 'open-mouth'] as const;
-export type ChallengeKind = (typeof CHALLENGE_KINDS)[number];
+export { CHALLENGE_KINDS, type ChallengeKind };
 
 /** One frame's signals (see `sampleFace` in signals.ts). */
 export type ChallengeSample = SignalSample;
@@ -35,7 +39,8 @@ export interface ChallengeEvidence {
   /** When the action was recognised. */
   completedAt: number;
   /** Extreme value of the signal: blink → lowest eye openness; turns → yaw at its extreme
-   * (degrees, signed: > 0 is the person's left); open-mouth → largest mouth opening. */
+   * (degrees, signed: > 0 is the person's left); open-mouth → largest mouth opening; nod →
+   * lowest pitch (degrees). */
   peak: number;
   /** The person's neutral value of the same signal. */
   baseline: number;
@@ -62,12 +67,18 @@ export interface ChallengeOptions {
   mouthDelta: number;
   /** Mouth: below this opening above neutral it counts as closed again. Default 0.12. */
   mouthReleaseDelta: number;
+  /** Nod: the head must go down (chin down) this far below neutral pitch, degrees. Default 10. */
+  nodDeg: number;
+  /** Nod: back within this many degrees of neutral completes it. Default 5. */
+  nodReleaseDeg: number;
+  /** Nod: down and back up within this long, ms (longer is looking down). Default 1500. */
+  nodMaxMs: number;
   /** Turn and mouth actions must hold beyond threshold this long, ms. Default 120. */
   holdMs: number;
   /** A gap between samples longer than this (face lost) cancels an action in progress, ms.
    * Default 500. */
   maxGapMs: number;
-  /** Per-step timeout, ms. Default 8000. */
+  /** Per-prompt timeout, ms: the asked action must have completed by then. Default 8000. */
   timeoutMs: number;
   /** Neutral-baseline drift rate per neutral sample (exponential average). Default 0.02. */
   adaptRate: number;
@@ -82,6 +93,9 @@ export const DEFAULT_CHALLENGE_OPTIONS: Readonly<ChallengeOptions> = Object.free
   turnReleaseDeg: 7,
   mouthDelta: 0.25,
   mouthReleaseDelta: 0.12,
+  nodDeg: 10,
+  nodReleaseDeg: 5,
+  nodMaxMs: 1500,
   holdMs: 120,
   maxGapMs: 500,
   timeoutMs: 8000,
@@ -105,7 +119,11 @@ function checkChallengeOptions(o: ChallengeOptions): void {
   if (!(o.blinkCloseRatio < o.blinkOpenRatio && o.blinkOpenRatio <= 1)) {
     throw new LivenessInputError('bad-options', 'need blinkCloseRatio < blinkOpenRatio <= 1');
   }
-  if (!(o.turnReleaseDeg < o.turnDeg) || !(o.mouthReleaseDelta < o.mouthDelta)) {
+  if (
+    !(o.turnReleaseDeg < o.turnDeg) ||
+    !(o.mouthReleaseDelta < o.mouthDelta) ||
+    !(o.nodReleaseDeg < o.nodDeg)
+  ) {
     throw new LivenessInputError(
       'bad-options',
       'release thresholds must be below the action thresholds',
@@ -181,6 +199,12 @@ export class ActionRecogniser {
   private mouthStart: number | null = null;
   private mouthBeyondAt: number | null = null;
   private mouthPeak = 0;
+  // nod: down past nodDeg and back up
+  private nodArmed = false;
+  private nodNeutralAt = 0;
+  private nodStart: number | null = null;
+  private nodBeyond = false;
+  private nodPeak = 0;
 
   constructor(
     private readonly baseline: Baseline,
@@ -193,6 +217,7 @@ export class ActionRecogniser {
       this.closedAt === null &&
       this.turnDir === 0 &&
       this.mouthStart === null &&
+      this.nodStart === null &&
       eyeRatio(s, this.baseline) >= this.o.blinkOpenRatio &&
       Math.abs(s.yaw - this.baseline.yaw) < this.o.turnReleaseDeg &&
       s.mouth - this.baseline.mouth < this.o.mouthReleaseDelta
@@ -200,9 +225,31 @@ export class ActionRecogniser {
   }
 
   private disarm(): void {
-    this.blinkArmed = this.turnArmed = this.mouthArmed = false;
+    this.blinkArmed = this.turnArmed = this.mouthArmed = this.nodArmed = false;
     this.closedAt = this.mouthStart = this.mouthBeyondAt = this.turnBeyondAt = null;
+    this.nodStart = null;
+    this.nodBeyond = false;
     this.turnDir = 0;
+  }
+
+  /**
+   * When an action of `kind` now in progress (not yet recognised) began, else null: lets a
+   * runner wait for an action that started inside its reaction window to complete.
+   */
+  inProgress(kind: ChallengeKind): number | null {
+    switch (kind) {
+      case 'blink':
+        return this.closedAt === null ? null : this.lastOpenAt;
+      case 'turn-left':
+      case 'turn-right':
+        return this.turnArmed && this.turnDir === (kind === 'turn-left' ? 1 : -1)
+          ? this.turnStart
+          : null;
+      case 'open-mouth':
+        return this.mouthStart;
+      case 'nod':
+        return this.nodStart;
+    }
   }
 
   /** Feeds one sample; returns the actions completed on it. */
@@ -310,16 +357,55 @@ export class ActionRecogniser {
         this.mouthBeyondAt = null;
       }
     }
+
+    // Nod: pitch down past nodDeg, then back up near neutral, within nodMaxMs. Completing on
+    // the way back up tells a nod from looking down (a posture change, or reading the screen).
+    const dp = s.pitch - b.pitch;
+    if (dp > -o.nodReleaseDeg) {
+      if (this.nodStart !== null && this.nodBeyond && s.t - this.nodStart <= o.nodMaxMs) {
+        out.push({
+          kind: 'nod',
+          startedAt: this.nodStart,
+          completedAt: s.t,
+          peak: this.nodPeak,
+          baseline: b.pitch,
+          score: scoreOf(b.pitch - this.nodPeak, o.nodDeg, 2 * o.nodDeg),
+        });
+      }
+      this.nodArmed = true;
+      this.nodNeutralAt = s.t;
+      this.nodStart = null;
+      this.nodBeyond = false;
+    } else if (this.nodArmed) {
+      if (this.nodStart === null) {
+        this.nodStart = this.nodNeutralAt;
+        this.nodPeak = s.pitch;
+      }
+      this.nodPeak = Math.min(this.nodPeak, s.pitch);
+      if (dp < -o.nodDeg) this.nodBeyond = true;
+      if (s.t - this.nodStart > o.nodMaxMs) {
+        // Held down: not a nod. Wait for the head to come back up before arming again.
+        this.nodArmed = false;
+        this.nodStart = null;
+        this.nodBeyond = false;
+      }
+    }
     return out;
   }
 }
 
 /**
- * Which observed actions fail a step. Blinks never do: people blink spontaneously every few
- * seconds, often while turning the head, so a blink during a turn is not evidence of anything.
+ * Which observed actions count as a deliberate action other than the asked one. Blinks never do:
+ * people blink spontaneously every few seconds, often while turning the head. A nod counts only
+ * in sessions that ask for nods (`nodIsDeliberate`); elsewhere a glance down is not evidence.
  */
-export function isWrongAction(asked: ChallengeKind, observed: ChallengeKind): boolean {
-  return observed !== asked && observed !== 'blink';
+export function isWrongAction(
+  asked: ChallengeKind,
+  observed: ChallengeKind,
+  nodIsDeliberate = asked === 'nod',
+): boolean {
+  if (observed === asked || observed === 'blink') return false;
+  return observed !== 'nod' || nodIsDeliberate;
 }
 
 export type DetectorState =
@@ -494,49 +580,98 @@ export class BaselineCalibrator {
 }
 
 export interface RunnerOptions extends ChallengeOptions, CalibrationOptions {
-  /** Attempts per step (a wrong action or a timeout uses one). Default 2. */
+  /**
+   * Attempts per session: a missed prompt (no response inside the reaction window, or the asked
+   * action not completed within `timeoutMs`) uses one and the step is prompted again; the
+   * session fails when none is left. Default 3 (two misses forgiven in the whole session).
+   */
   maxAttempts: number;
+  /** The asked action must start this long after its prompt at the earliest, ms. */
+  minReactionMs: number;
+  /** …and at the latest, ms. Defaults: the protocol's REACTION_WINDOW_MS. */
+  maxReactionMs: number;
+  /** Random pause before each prompt, ms: uniform in [promptDelayMinMs, promptDelayMaxMs]. */
+  promptDelayMinMs: number;
+  promptDelayMaxMs: number;
 }
+
+export const DEFAULT_RUNNER_OPTIONS: Readonly<RunnerOptions> = Object.freeze({
+  ...DEFAULT_CHALLENGE_OPTIONS,
+  ...DEFAULT_CALIBRATION_OPTIONS,
+  maxAttempts: 3,
+  minReactionMs: REACTION_WINDOW_MS.min,
+  maxReactionMs: REACTION_WINDOW_MS.max,
+  promptDelayMinMs: 300,
+  promptDelayMaxMs: 2300,
+});
+
+/** Why the previous attempt of this step was missed, for the prompt. */
+export type RetryReason = { reason: 'timeout' } | { reason: 'late' } | null;
+
+/** Why the session failed: a miss with no attempts left, or at once on a deliberate action. */
+export type FailReason = 'timeout' | 'wrong' | 'early' | 'calibration';
 
 export type RunnerState =
   | { phase: 'calibrating' }
+  | {
+      /**
+       * A random pause before the go signal. The UI may announce `kind` ("next: …") but must
+       * not signal go: the go moment is what a recording cannot predict.
+       */
+      phase: 'waiting';
+      index: number;
+      kind: ChallengeKind;
+      attempt: number;
+      retry: RetryReason;
+    }
   | {
       phase: 'challenge';
       /** 0-based position in the sequence. */
       index: number;
       kind: ChallengeKind;
-      /** 1-based. */
+      /** 1-based attempt of the session (a miss anywhere uses one). */
       attempt: number;
-      /** Why the previous attempt of this step failed, for the prompt. */
-      retry: { reason: 'wrong'; observed: ChallengeKind } | { reason: 'timeout' } | null;
+      retry: RetryReason;
+      /** When this prompt was shown (the samples' clock). */
+      promptedAt: number;
     }
   | { phase: 'passed'; evidence: ChallengeEvidence[] }
   | {
       phase: 'failed';
-      reason: 'wrong' | 'timeout' | 'calibration';
+      reason: FailReason;
       index: number;
       kind: ChallengeKind | null;
       observed: ChallengeKind | null;
     };
 
 /**
- * Runs a server-issued challenge sequence: calibrates the person's neutral, then one step at
- * a time with a per-step timeout and bounded attempts. Feed every analysed frame with `push`
- * (a face) or `tick` (no usable face). Pass a `baseline` to skip calibration.
+ * Runs a server-issued challenge sequence as challenge-response a recording cannot follow:
+ * calibrates the person's neutral, then for each step waits a random pause, shows the prompt,
+ * and accepts the asked action only if it STARTS inside the reaction window after the prompt.
+ * Any deliberate action other than the asked one, or any deliberate action before its prompt,
+ * fails the session at once (a recording performs its next action whatever is asked); a missed
+ * prompt uses one of the session's attempts. The next pause starts as soon as an action is
+ * confirmed, so a prompt person is never slowed down.
+ *
+ * Feed every analysed frame with `push` (a face) or `tick` (no usable face). Pass a `baseline`
+ * to skip calibration, `random` (0..1) to make the pauses reproducible in tests.
  */
 export class ChallengeRunner {
   private readonly o: RunnerOptions;
   private readonly calibrator: BaselineCalibrator;
+  private readonly random: () => number;
+  private readonly nodIsDeliberate: boolean;
   private baseline: Baseline | null = null;
+  private recogniser: ActionRecogniser | null = null;
   private t0: number | null = null;
   private lastT: number | null = null;
-  private detector: ChallengeDetector | null = null;
+  private promptAt = 0;
   private readonly evidence: ChallengeEvidence[] = [];
   private current: RunnerState = { phase: 'calibrating' };
 
   constructor(
     readonly sequence: readonly ChallengeKind[],
-    options: Partial<RunnerOptions> & { baseline?: Baseline } = {},
+    options: Partial<RunnerOptions> & { baseline?: Baseline; random?: () => number } = {},
   ) {
     if (!Array.isArray(sequence) || sequence.length === 0) {
       throw new LivenessInputError('bad-sequence', 'challenge sequence must be a non-empty array');
@@ -546,16 +681,20 @@ export class ChallengeRunner {
         throw new LivenessInputError('bad-sequence', `unknown challenge kind ${String(k)}`);
       }
     }
-    const { baseline, ...rest } = options;
-    this.o = resolve(
-      { ...DEFAULT_CHALLENGE_OPTIONS, ...DEFAULT_CALIBRATION_OPTIONS, maxAttempts: 2 },
-      rest,
-      'runner',
-    );
+    const { baseline, random, ...rest } = options;
+    this.o = resolve(DEFAULT_RUNNER_OPTIONS, rest, 'runner');
     checkChallengeOptions(this.o);
     if (!Number.isInteger(this.o.maxAttempts) || this.o.maxAttempts < 1) {
       throw new LivenessInputError('bad-options', 'maxAttempts must be an integer >= 1');
     }
+    if (
+      !(this.o.minReactionMs < this.o.maxReactionMs) ||
+      !(this.o.promptDelayMinMs <= this.o.promptDelayMaxMs)
+    ) {
+      throw new LivenessInputError('bad-options', 'inconsistent reaction window or prompt delay');
+    }
+    this.random = random ?? cryptoRandom;
+    this.nodIsDeliberate = sequence.includes('nod');
     this.calibrator = new BaselineCalibrator(this.o);
     if (baseline !== undefined) {
       checkBaseline(baseline);
@@ -579,18 +718,24 @@ export class ChallengeRunner {
     if (this.done()) return this.current;
     if (this.baseline === null) {
       this.baseline = this.calibrator.push(s);
-      if (this.baseline !== null) this.startStep(0, 1, s.t, null);
+      if (this.baseline !== null) this.wait(0, 1, s.t, null);
       return this.current;
     }
-    if (this.detector === null) this.startStep(0, 1, s.t, null);
-    this.handle(this.detector!.push(s), s.t);
+    if (this.recogniser === null) this.wait(0, 1, s.t, null);
+    const neutral = this.recogniser!.neutral(s);
+    for (const ev of this.recogniser!.push(s)) {
+      this.onAction(ev, s.t);
+      if (this.done()) return this.current;
+    }
+    if (neutral) adaptBaseline(this.baseline, s, this.o.adaptRate);
+    this.onTime(s.t);
     return this.current;
   }
 
   /** A frame without a usable face: only time advances. */
   tick(t: number): RunnerState {
     this.advance(t);
-    if (!this.done() && this.detector !== null) this.handle(this.detector.tick(t), t);
+    if (!this.done() && this.recogniser !== null) this.onTime(t);
     return this.current;
   }
 
@@ -606,68 +751,101 @@ export class ChallengeRunner {
     this.lastT = t;
     this.t0 ??= t;
     if (this.current.phase === 'calibrating' && t - this.t0 > this.o.calibrationTimeoutMs) {
-      this.current = {
-        phase: 'failed',
-        reason: 'calibration',
-        index: 0,
-        kind: null,
-        observed: null,
-      };
+      this.fail('calibration', 0, null, null);
     }
   }
 
-  private startStep(
-    index: number,
-    attempt: number,
-    t: number,
-    retry: Extract<RunnerState, { phase: 'challenge' }>['retry'],
-  ): void {
-    const kind = this.sequence[index]!;
-    this.detector = new ChallengeDetector(kind, this.baseline!, t, this.o);
-    this.current = { phase: 'challenge', index, kind, attempt, retry };
+  /** The random pause before prompting step `index`. */
+  private wait(index: number, attempt: number, t: number, retry: RetryReason): void {
+    // One recogniser for the whole session: an action is seen whenever it happens, so one
+    // performed during a pause is caught as "before the prompt".
+    this.recogniser ??= new ActionRecogniser(this.baseline!, this.o);
+    const { promptDelayMinMs: lo, promptDelayMaxMs: hi } = this.o;
+    this.promptAt = t + lo + (hi - lo) * this.random();
+    this.current = { phase: 'waiting', index, kind: this.sequence[index]!, attempt, retry };
   }
 
-  private handle(d: DetectorState, t: number): void {
+  private onTime(t: number): void {
     const cur = this.current;
-    if (cur.phase !== 'challenge' || d.status === 'pending') return;
-    if (d.status === 'passed') {
-      const e = d.event;
-      this.evidence.push({
-        kind: cur.kind,
-        promptedAt: this.detector!.promptedAt,
-        startedAt: Math.max(e.startedAt, this.detector!.promptedAt),
-        completedAt: e.completedAt,
-        peak: e.peak,
-        baseline: e.baseline,
-        score: e.score,
-        attempt: cur.attempt,
-      });
-      if (cur.index + 1 < this.sequence.length) this.startStep(cur.index + 1, 1, t, null);
-      else {
-        this.detector = null;
-        this.current = { phase: 'passed', evidence: this.evidence.map((x) => ({ ...x })) };
+    if (cur.phase === 'waiting') {
+      if (t >= this.promptAt) this.current = { ...cur, phase: 'challenge', promptedAt: t };
+      return;
+    }
+    if (cur.phase !== 'challenge') return;
+    const since = t - cur.promptedAt;
+    const started = this.recogniser!.inProgress(cur.kind);
+    const startedInTime = started !== null && started - cur.promptedAt <= this.o.maxReactionMs;
+    if (since > this.o.timeoutMs || (since > this.o.maxReactionMs && !startedInTime)) {
+      this.miss(cur, t, 'timeout');
+    }
+  }
+
+  private onAction(ev: ActionEvent, t: number): void {
+    const cur = this.current;
+    if (cur.phase !== 'waiting' && cur.phase !== 'challenge') return;
+    if (cur.phase === 'waiting') {
+      // No go signal yet: any deliberate action is a recording (or a guess) running ahead. A
+      // blink is not deliberate even when blink is next; after a miss, the missed action done
+      // late is forgiven (a slow person), anything else still fails.
+      const deliberate = ev.kind !== 'blink' && (ev.kind !== 'nod' || this.nodIsDeliberate);
+      const lateRetry = cur.retry !== null && ev.kind === cur.kind;
+      if (deliberate && !lateRetry) this.fail('early', cur.index, cur.kind, ev.kind);
+      return;
+    }
+    if (ev.kind !== cur.kind) {
+      if (isWrongAction(cur.kind, ev.kind, this.nodIsDeliberate)) {
+        this.fail('wrong', cur.index, cur.kind, ev.kind);
       }
       return;
     }
-    const observed = d.status === 'wrong' ? d.observed : null;
-    if (cur.attempt < this.o.maxAttempts) {
-      this.startStep(
-        cur.index,
-        cur.attempt + 1,
-        t,
-        observed !== null ? { reason: 'wrong', observed } : { reason: 'timeout' },
-      );
+    const reaction = ev.startedAt - cur.promptedAt;
+    if (reaction < this.o.minReactionMs) {
+      // Started before the prompt could have been read. A blink may be spontaneous: ignore it.
+      if (ev.kind !== 'blink') this.fail('early', cur.index, cur.kind, ev.kind);
       return;
     }
-    this.detector = null;
-    this.current = {
-      phase: 'failed',
-      reason: d.status,
-      index: cur.index,
+    if (reaction > this.o.maxReactionMs) {
+      if (ev.kind !== 'blink') this.miss(cur, t, 'late');
+      return;
+    }
+    this.evidence.push({
       kind: cur.kind,
-      observed,
-    };
+      promptedAt: cur.promptedAt,
+      startedAt: ev.startedAt,
+      completedAt: ev.completedAt,
+      peak: ev.peak,
+      baseline: ev.baseline,
+      score: ev.score,
+      attempt: cur.attempt,
+    });
+    if (cur.index + 1 < this.sequence.length) this.wait(cur.index + 1, cur.attempt, t, null);
+    else this.current = { phase: 'passed', evidence: this.evidence.map((x) => ({ ...x })) };
   }
+
+  private miss(
+    cur: Extract<RunnerState, { phase: 'challenge' }>,
+    t: number,
+    reason: 'timeout' | 'late',
+  ): void {
+    if (cur.attempt >= this.o.maxAttempts) this.fail('timeout', cur.index, cur.kind, null);
+    else this.wait(cur.index, cur.attempt + 1, t, { reason });
+  }
+
+  private fail(
+    reason: FailReason,
+    index: number,
+    kind: ChallengeKind | null,
+    observed: ChallengeKind | null,
+  ): void {
+    this.current = { phase: 'failed', reason, index, kind, observed };
+  }
+}
+
+/** Uniform 0..1 from the platform CSPRNG: pauses a recording cannot predict. */
+function cryptoRandom(): number {
+  const b = new Uint32Array(1);
+  globalThis.crypto.getRandomValues(b);
+  return b[0]! / 2 ** 32;
 }
 
 /**
@@ -684,6 +862,7 @@ export function toWireEvidence(
   }
   return evidence.map((e) => ({
     kind: e.kind,
+    promptedAt: clockOriginEpochMs + e.promptedAt,
     startedAt: clockOriginEpochMs + e.startedAt,
     completedAt: clockOriginEpochMs + e.completedAt,
     score: e.score,

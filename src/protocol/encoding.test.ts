@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ProtocolError } from './errors';
 import { constantTimeEqual, fromBase64Url, toBase64Url } from './encoding';
 import { decodePayload, encodePayload, type SubmissionPayload } from './payload';
-import { checkLiveness, checkVector } from './session';
+import { DEFAULT_LIVENESS_POLICY, checkLiveness, checkVector } from './session';
 
 const vec = () => {
   const v = new Float32Array(512);
@@ -13,7 +13,7 @@ const vec = () => {
 };
 
 const payload = (): SubmissionPayload => ({
-  version: 1,
+  version: 2,
   sessionId: 'sess-1',
   nonce: new Uint8Array(32).fill(9),
   purpose: 'verify',
@@ -21,9 +21,9 @@ const payload = (): SubmissionPayload => ({
   modelId: 'fr_feature',
   vectors: [vec()],
   liveness: [
-    { kind: 'blink', startedAt: 1000, completedAt: 1300, score: 0.75 },
-    { kind: 'turn-left', startedAt: 1400, completedAt: 2400, score: 0.5 },
-    { kind: 'open-mouth', startedAt: 2500, completedAt: 3000, score: 1 },
+    { kind: 'blink', promptedAt: 400, startedAt: 1000, completedAt: 1300, score: 0.75 },
+    { kind: 'turn-left', promptedAt: 1300, startedAt: 1500, completedAt: 2400, score: 0.5 },
+    { kind: 'open-mouth', promptedAt: 2400, startedAt: 2600, completedAt: 3000, score: 1 },
   ],
   antiSpoof: 0.875,
   quality: { score: 0.5, brightness: 0.25, sharpness: 0.125, faceRatio: 0.375 },
@@ -67,7 +67,7 @@ describe('payload codec', () => {
     const back = decodePayload(a);
     expect(back).toEqual(p);
     expect(a.length).toBe(
-      4 + 1 + 2 + 6 + 32 + 1 + 2 + 12 + 2 + 10 + 1 + 2048 + 1 + 3 * 21 + 4 + 16 + 8,
+      4 + 1 + 2 + 6 + 32 + 1 + 2 + 12 + 2 + 10 + 1 + 2048 + 1 + 3 * 29 + 4 + 16 + 8,
     );
   });
 
@@ -87,7 +87,7 @@ describe('payload codec', () => {
       return b;
     };
     expect(codeOf(() => decodePayload(at(0, 0)))).toBe('malformed_payload');
-    expect(codeOf(() => decodePayload(at(4, 2)))).toBe('unsupported_version');
+    expect(codeOf(() => decodePayload(at(4, 1)))).toBe('unsupported_version');
     const purposeAt = 4 + 1 + 2 + 6 + 32;
     expect(codeOf(() => decodePayload(at(purposeAt, 9)))).toBe('malformed_payload');
     const countAt = purposeAt + 1 + 2 + 12 + 2 + 10;
@@ -123,11 +123,38 @@ describe('plausibility checks', () => {
     );
     const overlap = p.liveness.map((e) => ({ ...e }));
     overlap[1]!.startedAt = 700; // 600 ms before the previous completion
+    overlap[1]!.promptedAt = 500;
     expect(codeOf(() => checkLiveness(issued, overlap, p.clientTime))).toBe('liveness_timing');
     expect(codeOf(() => checkLiveness(issued, p.liveness, 2900))).toBe('liveness_timing');
     const weak = p.liveness.map((e) => ({ ...e, score: 0.2 }));
     expect(codeOf(() => checkLiveness(issued, weak, p.clientTime))).toBe('liveness_score');
     const nan = p.liveness.map((e) => ({ ...e, startedAt: Number.NaN }));
     expect(codeOf(() => checkLiveness(issued, nan, p.clientTime))).toBe('liveness_timing');
+    const nanPrompt = p.liveness.map((e) => ({ ...e, promptedAt: Number.NaN }));
+    expect(codeOf(() => checkLiveness(issued, nanPrompt, p.clientTime))).toBe('liveness_timing');
+  });
+
+  it('liveness: every action starts inside its reaction window, prompts follow completions', () => {
+    const p = payload();
+    const issued = ['blink', 'turn-left', 'open-mouth'] as const;
+    const check = (i: number, change: Partial<SubmissionPayload['liveness'][number]>) => {
+      const ev = p.liveness.map((e) => ({ ...e }));
+      Object.assign(ev[i]!, change);
+      return codeOf(() => checkLiveness(issued, ev, p.clientTime));
+    };
+    // Exactly on the window's edges (150 ms and 1200 ms after the prompt) is accepted.
+    expect(check(1, { promptedAt: 1350 })).toBeUndefined();
+    expect(check(0, { promptedAt: -200 })).toBeUndefined();
+    // Started before the prompt, too soon after it (anticipation), or far too late.
+    expect(check(1, { promptedAt: 1600 })).toBe('liveness_timing');
+    expect(check(1, { promptedAt: 1400 })).toBe('liveness_timing');
+    expect(check(0, { promptedAt: -201 })).toBe('liveness_timing');
+    // A prompt shown before the previous action was confirmed.
+    expect(check(2, { promptedAt: 2399 })).toBe('liveness_timing');
+    // The window is policy: a stricter endpoint rejects what the default accepts.
+    const strict = { ...DEFAULT_LIVENESS_POLICY, maxReactionMs: 500 };
+    expect(codeOf(() => checkLiveness(issued, p.liveness, p.clientTime, strict))).toBe(
+      'liveness_timing',
+    );
   });
 });

@@ -4,12 +4,15 @@
 import { ProtocolError } from './errors';
 import { Reader, Writer, concatBytes, utf8 } from './encoding';
 
-export const PROTOCOL_VERSION = 1;
+/** 2: challenge evidence carries `promptedAt` (reaction windows). */
+export const PROTOCOL_VERSION = 2;
 export const VECTOR_LENGTH = 512;
 export const NONCE_BYTES = 32;
 /** M:N: at most this many faces of one capture in one identify payload. */
 export const MAX_FACES = 10;
 export const MAX_CHALLENGES = 8;
+/** Enrolment: up to this many vectors of the same person (different moments of one session). */
+export const MAX_ENROL_VECTORS = 5;
 
 /**
  * 'rights' sessions only authorise export / withdraw / delete by the person (no payload).
@@ -38,6 +41,8 @@ export const CHALLENGE_SET_NAMES = Object.keys(CHALLENGE_SETS) as ChallengeSet[]
 /** One performed challenge. Times are client epoch milliseconds, the same clock as `clientTime`. */
 export interface ChallengeEvidenceWire {
   kind: ChallengeKind;
+  /** When the prompt for this action was shown: the reaction window is measured from here. */
+  promptedAt: number;
   startedAt: number;
   completedAt: number;
   /** Detector confidence 0..1. */
@@ -88,7 +93,7 @@ export function encodePayload(p: SubmissionPayload): Uint8Array {
   if (p.liveness.length > MAX_CHALLENGES) {
     throw new ProtocolError('malformed_payload', 'too many challenges');
   }
-  const w = new Writer(64 + p.vectors.length * VECTOR_LENGTH * 4 + p.liveness.length * 24);
+  const w = new Writer(64 + p.vectors.length * VECTOR_LENGTH * 4 + p.liveness.length * 32);
   w.raw(MAGIC_PAYLOAD).u8(p.version).str(p.sessionId).raw(p.nonce);
   w.u8(PURPOSES.indexOf(p.purpose)).str(p.subject).str(p.modelId);
   w.u8(p.vectors.length);
@@ -98,7 +103,8 @@ export function encodePayload(p: SubmissionPayload): Uint8Array {
   }
   w.u8(p.liveness.length);
   for (const e of p.liveness) {
-    w.u8(CHALLENGE_KINDS.indexOf(e.kind)).f64(e.startedAt).f64(e.completedAt).f32(e.score);
+    w.u8(CHALLENGE_KINDS.indexOf(e.kind)).f64(e.promptedAt).f64(e.startedAt).f64(e.completedAt);
+    w.f32(e.score);
   }
   w.f32(p.antiSpoof);
   w.f32(p.quality.score).f32(p.quality.brightness).f32(p.quality.sharpness);
@@ -132,7 +138,9 @@ export function decodePayload(bytes: Uint8Array): SubmissionPayload {
   for (let i = 0; i < ne; i++) {
     const kind = CHALLENGE_KINDS[r.u8()];
     if (!kind) throw new ProtocolError('malformed_payload', 'unknown challenge kind');
-    liveness.push({ kind, startedAt: r.f64(), completedAt: r.f64(), score: r.f32() });
+    const promptedAt = r.f64();
+    const startedAt = r.f64();
+    liveness.push({ kind, promptedAt, startedAt, completedAt: r.f64(), score: r.f32() });
   }
   const antiSpoof = r.f32();
   const quality = { score: r.f32(), brightness: r.f32(), sharpness: r.f32(), faceRatio: r.f32() };

@@ -57,7 +57,24 @@ export interface LivenessPolicy {
   maxSpanMs: number;
   /** How far an action's start may precede the previous completion (detector sample jitter). */
   overlapToleranceMs: number;
+  /**
+   * Reaction window: an action must start at least `minReactionMs` and at most `maxReactionMs`
+   * after its prompt was shown. Earlier is anticipation (a recording already moving, or a
+   * person who guessed), later is not a response to this prompt. See docs/liveness.md.
+   */
+  minReactionMs: number;
+  maxReactionMs: number;
 }
+
+/**
+ * The reaction window the widget enforces and the endpoint checks (one owner: both import it).
+ * The widget announces the next action during a random pause and gives the go signal at an
+ * unpredictable moment, so this is a simple reaction to a go cue, not reading time. 150 ms:
+ * nobody starts a movement sooner (simple visual reaction is 180–250 ms, and the measured start
+ * lags the true start). 1200 ms: the measured puppet and clip reactions (≈ 0.7–0.9 s) and a slow
+ * person's go reaction fit; a miss is asked again. Measured and argued in docs/liveness.md.
+ */
+export const REACTION_WINDOW_MS = Object.freeze({ min: 150, max: 1200 });
 
 /**
  * Never stricter than the widget's own detector (src/liveness/challenges.ts: blinks from 10 ms,
@@ -69,11 +86,14 @@ export const DEFAULT_LIVENESS_POLICY: LivenessPolicy = {
   minScore: 0.5,
   maxSpanMs: 150_000,
   overlapToleranceMs: 500,
+  minReactionMs: REACTION_WINDOW_MS.min,
+  maxReactionMs: REACTION_WINDOW_MS.max,
 };
 
 /**
- * The evidence must list exactly the issued challenges in the issued order, each with a plausible
- * duration and score, non-overlapping, and all before the client's submission time.
+ * The evidence must list exactly the issued challenges in the issued order, each prompted only
+ * after the previous one completed, started within the reaction window after its own prompt,
+ * with a plausible duration and score, and all before the client's submission time.
  */
 export function checkLiveness(
   issued: readonly ChallengeKind[],
@@ -91,7 +111,7 @@ export function checkLiveness(
   if (!Number.isFinite(clientTime)) throw new ProtocolError('liveness_timing', 'client time');
   let previousEnd = clientTime - policy.maxSpanMs + policy.overlapToleranceMs;
   for (const e of evidence) {
-    if (!Number.isFinite(e.startedAt) || !Number.isFinite(e.completedAt)) {
+    if (![e.promptedAt, e.startedAt, e.completedAt].every(Number.isFinite)) {
       throw new ProtocolError('liveness_timing', 'non-finite time');
     }
     const d = e.completedAt - e.startedAt;
@@ -100,6 +120,14 @@ export function checkLiveness(
     }
     if (e.startedAt < previousEnd - policy.overlapToleranceMs) {
       throw new ProtocolError('liveness_timing', 'challenges overlap or precede the session');
+    }
+    // The next prompt is shown only once the previous action was confirmed.
+    if (e.promptedAt < previousEnd) {
+      throw new ProtocolError('liveness_timing', 'prompt before the previous completion');
+    }
+    const reaction = e.startedAt - e.promptedAt;
+    if (!(reaction >= policy.minReactionMs && reaction <= policy.maxReactionMs)) {
+      throw new ProtocolError('liveness_timing', 'action outside the reaction window');
     }
     previousEnd = e.completedAt;
     if (!(e.score >= policy.minScore && e.score <= 1)) {

@@ -89,6 +89,7 @@ export function evidenceFor(session: SessionInfo, clientTime: number): Challenge
   const n = session.challenges.length;
   return session.challenges.map((kind, i) => ({
     kind,
+    promptedAt: clientTime - (n - i) * 1500 - 600,
     startedAt: clientTime - (n - i) * 1500,
     completedAt: clientTime - (n - i) * 1500 + 900,
     score: 0.9,

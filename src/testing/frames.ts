@@ -19,7 +19,7 @@ export interface PuppetFrames {
 }
 
 const FPS = 15;
-const VERSION = 6;
+const VERSION = 7;
 
 /** Actions as the puppet performs them: slower than a clip so a busy page samples them. */
 const PERFORM: Record<string, ActionSpec[]> = {
@@ -28,9 +28,14 @@ const PERFORM: Record<string, ActionSpec[]> = {
   'open-mouth': [{ action: 'open-mouth', ms: 1500 }],
   'turn-left': [{ action: 'turn-left', ms: 1800 }],
   'turn-right': [{ action: 'turn-right', ms: 1800 }],
+  nod: [{ action: 'nod', ms: 1200 }],
 };
 
-/** A replayed recording of someone doing every action in a fixed order. */
+/**
+ * A replayed recording of someone doing every action in a fixed order (what a screen or a
+ * virtual camera plays back in a loop). The 'live' look has it too: a virtual camera injects a
+ * recording without any screen artefact, so only the challenge-response can stop it.
+ */
 export const RECORDING: ActionSpec[] = [
   { action: 'neutral', ms: 800 },
   { action: 'blink', ms: 700 },
@@ -48,6 +53,7 @@ function sequencesFor(look: Look): Record<string, ActionSpec[]> {
     case 'no-face':
       return { neutral: [{ action: 'neutral', ms: 4000 }] };
     case 'screen':
+    case 'live':
       return { ...PERFORM, recording: RECORDING };
     default:
       return PERFORM;

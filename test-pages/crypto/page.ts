@@ -12,6 +12,7 @@ function evidence(s: SessionInfo, now: number) {
   const n = s.challenges.length;
   return s.challenges.map((kind, i) => ({
     kind,
+    promptedAt: now - (n - i) * 1500 - 600,
     startedAt: now - (n - i) * 1500,
     completedAt: now - (n - i) * 1500 + 900,
     score: 0.9,

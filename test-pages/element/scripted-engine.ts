@@ -106,7 +106,9 @@ class ScriptedEngine implements EnginePort {
     const origin = performance.timeOrigin;
     this.evidence.push({
       kind: this.order[this.index] as WireKind,
-      startedAt: origin + t - 300,
+      // Inside the reaction window: started 200 ms after the prompt (actMs ≥ 320 ms).
+      promptedAt: origin + this.stepStart,
+      startedAt: origin + this.stepStart + 200,
       completedAt: origin + t,
       score: 0.9,
     });

@@ -1,7 +1,7 @@
 // Our own landmarker and signals on frames sent from Node (scripts/fake-camera/browser.ts):
 // landmarks for a still photo, and the per-frame traces that prove a clip shows its actions.
 import { createLandmarker, type FaceObservation } from '../../src/liveness/landmarker';
-import { eyeOpenness, headPose, mouthOpening } from '../../src/liveness/signals';
+import { eyeOpenness, faceAspect, headPose, mouthOpening } from '../../src/liveness/signals';
 import { createInference, type Inference } from '../../src/inference/client';
 
 export interface StillFace {
@@ -16,6 +16,8 @@ export interface TraceRow {
   mouth: number | null;
   yaw: number | null;
   pitch: number | null;
+  /** Face aspect (blink detection discounts foreshortening with it). */
+  aspect: number | null;
 }
 
 declare global {
@@ -73,6 +75,7 @@ window.fakeCamera = {
         mouth: f ? mouthOpening(f.landmarks) : null,
         yaw: f ? headPose(f).yaw : null,
         pitch: f ? headPose(f).pitch : null,
+        aspect: f ? faceAspect(f.landmarks) : null,
       });
     }
     clock += frames.length * (1000 / fps);

@@ -24,7 +24,14 @@ import {
   type FlowState,
   type Mode,
 } from '../../flow/machine';
+import { MAX_ENROL_VECTORS, type ChallengeSet } from '../../protocol/payload';
 import type { CameraController } from './camera-controller';
+
+/**
+ * Vectors an enrolment sends: the best frame's plus those of other good frames of the session
+ * (different moments), so a later verify is compared with several templates, not one frame.
+ */
+export const ENROL_TEMPLATES = MAX_ENROL_VECTORS;
 
 export interface FlowConfig {
   endpoint: string;
@@ -35,6 +42,8 @@ export interface FlowConfig {
   challengeTimeoutMs: number;
   challengeAttempts: number;
   challengeCount: number;
+  /** Which actions the host asked for (the endpoint's grant decides; see CHALLENGE_SETS). */
+  challengeSet: ChallengeSet;
   deviceBinding: boolean;
   /** M:N: several faces in view, each searched (identify only). */
   multiFace: boolean;
@@ -156,6 +165,7 @@ export class FlowController implements ReactiveController {
         mode: config.mode,
         subject: config.subject,
         challengeCount: config.challengeCount,
+        challengeSet: config.challengeSet,
         deviceBinding: config.deviceBinding,
       };
       // Models load while the endpoint is asked for a session; the camera opens only once the
@@ -234,6 +244,7 @@ export class FlowController implements ReactiveController {
           timeoutMs: challengeTimeoutMs,
           maxAttempts: challengeAttempts,
           multiFace,
+          templates: mode === 'enroll' ? ENROL_TEMPLATES : 1,
         });
         started = true;
         continue;

@@ -69,13 +69,18 @@ function prompt(c: StepContext): string {
       const ch = state.challenge;
       if (!ch) return '';
       if (ch.status === 'calibrating') return t('guidance.hold');
-      const known = ['blink', 'turn-left', 'turn-right', 'open-mouth'].includes(ch.kind);
+      const known = ['blink', 'turn-left', 'turn-right', 'open-mouth', 'nod'].includes(ch.kind);
       const action = known
         ? t(`challenge.${ch.kind as 'blink'}`)
         : t('challenge.other', { kind: ch.kind });
-      if (ch.status === 'wrong') return `${t('challenge.wrong')} ${action}`;
-      if (ch.status === 'timeout') return `${t('challenge.timeout')} ${action}`;
-      return action;
+      // The next action is announced during the random pause; "Now" is the go signal, whose
+      // unpredictable moment is what a replayed recording cannot follow.
+      if (ch.status === 'waiting') return t('challenge.next', { action });
+      const now = t('challenge.now', { action });
+      if (ch.status === 'wrong') return `${t('challenge.wrong')} ${now}`;
+      if (ch.status === 'timeout') return `${t('challenge.timeout')} ${now}`;
+      if (ch.status === 'late') return `${t('challenge.late')} ${now}`;
+      return now;
     }
     default:
       return '';
