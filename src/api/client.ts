@@ -3,6 +3,7 @@
 
 import type { SubjectExport } from '../server/store/types';
 import type {
+  AddDeviceResponse,
   ConsentRequest,
   ConsentResponse,
   DeregisterResponse,
@@ -17,6 +18,7 @@ import {
   PROTOCOL_VERSION,
   rightsSignedBytes,
   type ChallengeEvidenceWire,
+  type ChallengeSet,
   type Purpose,
   type QualitySummary,
   type RightsAction,
@@ -52,7 +54,23 @@ export interface Capture {
   quality: QualitySummary;
 }
 
+/** What the host's backend is asked to authorise (one session). */
+export interface GrantRequest {
+  purpose: Purpose;
+  /** '' for identify. */
+  subjectId: string;
+  challengeSet?: ChallengeSet;
+}
+
+/**
+ * Returns a host grant for one session (minted by the host's backend with `mintGrant`), or
+ * undefined against an endpoint in development mode (FV_OPEN_SESSIONS).
+ */
+export type GrantSource = (request: GrantRequest) => Promise<string | undefined>;
+
 export interface ApiClientOptions {
+  /** Called before every session (capture, consent and data rights). */
+  getGrant?: GrantSource;
   /** Base URL of the endpoint, e.g. https://example.com/fv */
   endpoint: string;
   /** The device key pair (from LocalStore.deviceKey()). */
@@ -69,16 +87,23 @@ export interface ApiClient {
     purpose: Purpose,
     subjectId?: string,
     signal?: AbortSignal,
-    options?: { challenges?: number },
+    options?: { challenges?: number; challengeSet?: ChallengeSet; grant?: string },
   ): Promise<SessionInfo>;
   enroll(session: SessionInfo, capture: Capture, signal?: AbortSignal): Promise<EnrollResponse>;
   verify(session: SessionInfo, capture: Capture, signal?: AbortSignal): Promise<VerifyResponse>;
+  /** Registers this device's key for the subject when the capture matches its templates. */
+  addDevice(
+    session: SessionInfo,
+    capture: Capture,
+    signal?: AbortSignal,
+  ): Promise<AddDeviceResponse>;
   identify(
     session: SessionInfo,
     capture: Capture,
     k?: number,
     signal?: AbortSignal,
   ): Promise<IdentifyResponse>;
+  /** `consent.sessionId`: a live session the host granted for the same subject. */
   recordConsent(consent: ConsentRequest, signal?: AbortSignal): Promise<ConsentResponse>;
   /** Withdraw consent: the server deletes the subject's templates. */
   withdrawConsent(subjectId: string, signal?: AbortSignal): Promise<WithdrawResponse>;
@@ -168,13 +193,34 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     return call<T>(route, envelope, signal);
   }
 
-  /** Person-initiated data right: fresh 'rights' session, signed by the registered device key. */
-  async function right<T>(action: RightsAction, subjectId: string, signal?: AbortSignal) {
-    const session = await call<SessionInfo>(
+  async function openSession(
+    purpose: Purpose,
+    subjectId: string | undefined,
+    signal: AbortSignal | undefined,
+    o: { challenges?: number; challengeSet?: ChallengeSet; grant?: string } = {},
+  ): Promise<SessionInfo> {
+    const grant =
+      o.grant ??
+      (await options.getGrant?.({
+        purpose,
+        subjectId: subjectId ?? '',
+        ...(o.challengeSet ? { challengeSet: o.challengeSet } : {}),
+      }));
+    return call<SessionInfo>(
       '/v1/sessions',
-      { purpose: 'rights', subjectId },
+      {
+        ...(grant ? { grant } : {}),
+        purpose,
+        ...(subjectId === undefined ? {} : { subjectId }),
+        ...(o.challenges === undefined ? {} : { challenges: o.challenges }),
+      },
       signal,
     );
+  }
+
+  /** Person-initiated data right: fresh 'rights' session, signed by the registered device key. */
+  async function right<T>(action: RightsAction, subjectId: string, signal?: AbortSignal) {
+    const session = await openSession('rights', subjectId, signal);
     const keys = await options.deviceKey();
     const nonce = fromBase64Url(session.nonce);
     const sig = await sign(
@@ -197,18 +243,10 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   }
 
   return {
-    createSession: (purpose, subjectId, signal, options) =>
-      call(
-        '/v1/sessions',
-        {
-          purpose,
-          ...(subjectId === undefined ? {} : { subjectId }),
-          ...(options?.challenges === undefined ? {} : { challenges: options.challenges }),
-        },
-        signal,
-      ),
+    createSession: (purpose, subjectId, signal, o) => openSession(purpose, subjectId, signal, o),
     enroll: (s, c, signal) => submit('/v1/enroll', s, c, signal),
     verify: (s, c, signal) => submit('/v1/verify', s, c, signal),
+    addDevice: (s, c, signal) => submit('/v1/add-device', s, c, signal),
     identify: (s, c, k = 5, signal) => submit(`/v1/identify?k=${k}`, s, c, signal),
     recordConsent: (consent, signal) => call('/v1/consents', consent, signal),
     withdrawConsent: (subjectId, signal) => right('withdraw', subjectId, signal),

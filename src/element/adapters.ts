@@ -1,10 +1,12 @@
 // The default wiring of the flow's ports: the real engine, the endpoint client and IndexedDB.
 // Loaded lazily by the element, so importing the element loads no model code.
 
-import { ApiError, createApiClient, type ApiClient } from '../api/client';
+import { ApiError, createApiClient, type ApiClient, type GrantSource } from '../api/client';
 import type { ErrorCode } from '../protocol/errors';
 import type { Purpose } from '../protocol/payload';
 import type { SessionInfo as WireSession } from '../protocol/session';
+
+type SessionOptions = NonNullable<Parameters<ApiClient['createSession']>[3]>;
 import { LocalStore } from '../storage/db';
 import {
   FlowEffectError,
@@ -18,7 +20,12 @@ import {
 import type { FlowErrorCode, FlowResult, Mode } from '../flow/machine';
 import { createEngine, type EngineExtraction } from './engine';
 
-const PURPOSE: Record<Mode, Purpose> = { enroll: 'enroll', verify: 'verify', identify: 'identify' };
+const PURPOSE: Record<Mode, Purpose> = {
+  enroll: 'enroll',
+  verify: 'verify',
+  identify: 'identify',
+  'add-device': 'add-device',
+};
 
 /** Endpoint error codes → what the person is told. */
 export function flowCodeOf(code: ErrorCode): FlowErrorCode {
@@ -42,6 +49,14 @@ export function flowCodeOf(code: ErrorCode): FlowErrorCode {
       return 'locked';
     case 'subject_not_found':
       return 'not-enrolled';
+    case 'device_key_mismatch':
+    case 'device_not_registered':
+      return 'device-not-registered';
+    case 'grant_required':
+    case 'grant_invalid':
+    case 'grant_expired':
+    case 'grant_used':
+      return 'not-authorised';
     case 'consent_required':
       return 'consent-required';
     case 'origin_not_allowed':
@@ -115,22 +130,39 @@ export const localStorage: StoragePort = {
 class EndpointApi implements ApiPort {
   private readonly client: ApiClient;
   private readonly sessions = new WeakMap<SessionGrant, WireSession>();
+  // The session opened to record consent (its grant authorises the record) is the one the
+  // capture then uses: one host grant per attempt.
+  private pending: { key: string; wire: WireSession } | null = null;
 
-  constructor(endpoint: string) {
+  constructor(endpoint: string, getGrant?: GrantSource) {
     this.client = createApiClient({
       endpoint: new URL(endpoint, document.baseURI).href,
       deviceKey: async () => (await store()).deviceKey(),
+      ...(getGrant ? { getGrant } : {}),
     });
+  }
+
+  private open(mode: Mode, subject: string, signal: AbortSignal, o: SessionOptions = {}) {
+    return this.client.createSession(
+      PURPOSE[mode],
+      mode === 'identify' ? undefined : subject,
+      signal,
+      o,
+    );
   }
 
   async createSession(request: CaptureRequest, signal: AbortSignal): Promise<SessionGrant> {
     try {
-      const wire = await this.client.createSession(
-        PURPOSE[request.mode],
-        request.mode === 'identify' ? undefined : request.subject,
-        signal,
-        { challenges: request.challengeCount },
-      );
+      const key = `${request.mode}\u0000${request.subject}`;
+      const pending = this.pending;
+      this.pending = null;
+      const wire =
+        pending && pending.key === key && pending.wire.expiresAt - Date.now() > 60_000
+          ? pending.wire
+          : await this.open(request.mode, request.subject, signal, {
+              challenges: request.challengeCount,
+              ...(request.challengeSet ? { challengeSet: request.challengeSet } : {}),
+            });
       const grant: SessionGrant = {
         sessionId: wire.sessionId,
         challenges: wire.challenges,
@@ -168,8 +200,11 @@ class EndpointApi implements ApiPort {
           reason: r.replaced ? 'replaced' : null,
         };
       }
-      if (request.mode === 'verify') {
-        const r = await this.client.verify(wire, capture, signal);
+      if (request.mode === 'verify' || request.mode === 'add-device') {
+        const r =
+          request.mode === 'verify'
+            ? await this.client.verify(wire, capture, signal)
+            : await this.client.addDevice(wire, capture, signal);
         return {
           decision: r.decision,
           score: r.score,
@@ -212,8 +247,14 @@ class EndpointApi implements ApiPort {
     // Identify has no subject yet: the record stays on the device until one is known.
     if (!record.subject) return;
     try {
+      const mode = (record.mode as Mode) in PURPOSE ? (record.mode as Mode) : 'enroll';
+      const wire = await this.open(mode, record.subject, signal, {
+        ...(record.challengeSet ? { challengeSet: record.challengeSet } : {}),
+      });
+      this.pending = { key: `${mode}\u0000${record.subject}`, wire };
       await this.client.recordConsent(
         {
+          sessionId: wire.sessionId,
           subjectId: record.subject,
           policyVersion: record.policyVersion,
           purposes: record.purposes.map((p) => PURPOSE[p as Mode] ?? p),
@@ -238,10 +279,17 @@ class EndpointApi implements ApiPort {
   }
 }
 
-export function defaultEffects(): Effects {
+/** `getGrant`: the element's source of host grants (its `getGrant` property or `grant`). */
+export function defaultEffects(getGrant?: GrantSource): Effects {
+  // One client per endpoint, so the session opened for consent is the one the capture uses.
+  const apis = new Map<string, EndpointApi>();
   return {
     storage: localStorage,
-    api: (endpoint) => new EndpointApi(endpoint),
+    api: (endpoint) => {
+      let api = apis.get(endpoint);
+      if (!api) apis.set(endpoint, (api = new EndpointApi(endpoint, getGrant)));
+      return api;
+    },
     engine: (options) => createEngine(options),
   };
 }

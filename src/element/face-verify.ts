@@ -3,6 +3,7 @@ import { property, state } from 'lit/decorators.js';
 import { assertCameraAvailable, type CameraError } from '../capture/camera';
 import type { Effects, EngineInfo } from '../flow/effects';
 import type { ConsentGrant, FlowState, Mode } from '../flow/machine';
+import type { GrantSource } from '../api/client';
 import type { ChallengeSet } from '../protocol/payload';
 import { CameraController } from './controllers/camera-controller';
 import { FlowController } from './controllers/flow-controller';
@@ -114,8 +115,19 @@ export class FaceVerify extends LitElement {
   @property() endpoint = '';
   /** What the check does: `enroll` a subject, `verify` a subject 1:1, or `identify` 1:N. */
   @property() mode: Mode = 'verify';
-  /** Subject id for enroll / verify (and the scope of consent withdrawal). */
+  /** Subject id for enroll / verify / add-device (and the scope of consent withdrawal). */
   @property() subject = '';
+  /**
+   * A host grant for one session, minted by your backend (`mintGrant` from
+   * `face-verify/server`) for this mode and subject. Grants are single use: to allow retries and
+   * data-rights requests, set `getGrant` instead.
+   */
+  @property() grant = '';
+  /**
+   * Asked for a fresh host grant before every session (start, each retry, withdrawal). Typically
+   * a `fetch` to your backend, which checks who is signed in and calls `mintGrant`.
+   */
+  @property({ attribute: false }) getGrant: GrantSource | null = null;
   /** `zh-CN`, `en`, or `auto` (from the browser's languages). */
   @property() override lang: LangSetting = 'auto';
   /** Inference backend: `auto` (WebGPU if available, else WASM), `webgpu` or `wasm`. */
@@ -499,6 +511,7 @@ export class FaceVerify extends LitElement {
       mode: this.mode,
       outcome: 'accepted' as const,
       lang: this.language,
+      challengeSet: this.challengeSet,
     };
     this.focusOnUpdate = true;
     try {
@@ -622,7 +635,11 @@ export class FaceVerify extends LitElement {
     if (this.effects) return this.effects;
     if (!this.loadedEffects) {
       const { defaultEffects } = await import('./adapters');
-      this.loadedEffects = defaultEffects();
+      // Read at call time, so a host may set or change the grant source after the element loaded.
+      this.loadedEffects = defaultEffects(async (request) => {
+        if (this.getGrant) return this.getGrant(request);
+        return this.grant || undefined;
+      });
     }
     return this.loadedEffects;
   }

@@ -2,7 +2,7 @@
 // (camera, landmarker, worker, endpoint) report back by dispatching `FlowEvent`s. Nothing here
 // touches the DOM, the network or a frame, so every transition is unit-tested in Node.
 
-export type Mode = 'enroll' | 'verify' | 'identify';
+export type Mode = 'enroll' | 'verify' | 'identify' | 'add-device';
 
 export type Step =
   | 'idle'
@@ -70,6 +70,8 @@ export type FlowErrorCode =
   | 'rejected'
   | 'locked'
   | 'not-enrolled'
+  | 'device-not-registered'
+  | 'not-authorised'
   | 'consent-required'
   | 'storage-failed'
   | 'misconfigured'

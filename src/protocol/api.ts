@@ -10,19 +10,32 @@ export interface EnrollResponse {
   modelId: string;
   /** True when this enrolment replaced earlier templates (re-enrolment / correction). */
   replaced: boolean;
+  /** Templates stored (one per submitted frame). */
+  templates: number;
   /** Server time of the result (epoch ms), part of the signed receipt. */
   at: number;
   /** Signature over the result for the host's backend (`verifyReceipt`, GET /v1/keys). */
   receipt: Receipt;
 }
 
+/**
+ * The same shape whether or not the subject exists. `score` only on a match: a score below the
+ * threshold would let a caller climb towards someone's template.
+ */
 export interface VerifyResponse {
   sessionId: string;
   subjectId: string;
   decision: 'match' | 'no-match';
-  score: number;
+  score: number | null;
   threshold: number;
   at: number;
+  receipt: Receipt;
+}
+
+/** `POST /v1/add-device`: a verify that, on a match, registers the submitting device key. */
+export interface AddDeviceResponse extends Omit<VerifyResponse, 'receipt'> {
+  /** Id of the registered key (null on no-match). */
+  deviceKeyId: string | null;
   receipt: Receipt;
 }
 
@@ -31,7 +44,10 @@ export interface Candidate {
   score: number;
 }
 
-/** 1:N when one face was sent, M:N when several: one result per face, in payload order. */
+/**
+ * 1:N when one face was sent, M:N when several: one result per face, in payload order. Only
+ * candidates at or above the threshold are listed (at most k <= 5), never lower scores.
+ */
 export interface IdentifyResponse {
   sessionId: string;
   threshold: number;
@@ -41,6 +57,8 @@ export interface IdentifyResponse {
 }
 
 export interface ConsentRequest {
+  /** A live session opened with the host's grant for this subject (who may record consent). */
+  sessionId?: string;
   subjectId: string;
   /** Hash of the policy text the person saw. */
   policyVersion: string;
@@ -73,6 +91,13 @@ export interface SubjectSummary {
   createdAt: number;
   suspendedUntil: number | null;
   deviceBound: boolean;
+  /** Number of registered device keys. */
+  deviceKeys: number;
+}
+
+export interface DeviceKeySummary {
+  keyId: string;
+  addedAt: number;
 }
 
 export interface TemplateSummary {

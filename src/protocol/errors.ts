@@ -37,6 +37,13 @@ export const ERROR_STATUS = {
   subject_suspended: 423,
   subject_locked: 423,
   consent_required: 403,
+  // Host grants (who may open a session).
+  grant_required: 401,
+  grant_invalid: 401,
+  grant_expired: 401,
+  grant_used: 409,
+  /** The operator removed every device key or never let this device in: add it first. */
+  device_not_registered: 403,
   // Client-side only (never sent by the server).
   network: 0,
   bad_response: 0,

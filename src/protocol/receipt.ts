@@ -3,7 +3,7 @@
 // key (GET /v1/keys). Pure: WebCrypto only.
 
 import { Writer, fromBase64Url } from './encoding';
-import type { EnrollResponse, IdentifyResponse, VerifyResponse } from './api';
+import type { AddDeviceResponse, EnrollResponse, IdentifyResponse, VerifyResponse } from './api';
 import type { Purpose } from './payload';
 
 const TAG = new TextEncoder().encode('face-verify/receipt/v1');
@@ -74,6 +74,7 @@ export function receiptClaimsOf(
   r:
     | ({ purpose: 'enroll' } & Omit<EnrollResponse, 'receipt'>)
     | ({ purpose: 'verify' } & Omit<VerifyResponse, 'receipt'>)
+    | ({ purpose: 'add-device' } & Omit<AddDeviceResponse, 'receipt'>)
     | ({ purpose: 'identify' } & Omit<IdentifyResponse, 'receipt'>),
 ): ReceiptClaims {
   switch (r.purpose) {
@@ -86,12 +87,13 @@ export function receiptClaimsOf(
         entries: [{ subjectId: r.subjectId, decision: 'enrolled', score: Number.NaN }],
       };
     case 'verify':
+    case 'add-device':
       return {
         sessionId: r.sessionId,
-        purpose: 'verify',
+        purpose: r.purpose,
         threshold: r.threshold,
         at: r.at,
-        entries: [{ subjectId: r.subjectId, decision: r.decision, score: r.score }],
+        entries: [{ subjectId: r.subjectId, decision: r.decision, score: r.score ?? Number.NaN }],
       };
     case 'identify':
       return {

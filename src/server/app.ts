@@ -12,7 +12,8 @@ import { defaultConfig, type ServerConfig } from './config';
 import { isOperator, type AppDeps, type AppEnv, type Ctx } from './context';
 import type { ServerKeys } from './keys';
 import { silentLogger, type Logger } from './logging';
-import { tokenBucket } from './rate-limit';
+import { FailureBackoff, tokenBucket } from './rate-limit';
+import { grantRoutes } from './routes/grants';
 import { consentRoutes } from './routes/consents';
 import { sessionRoutes } from './routes/sessions';
 import { subjectRoutes } from './routes/subjects';
@@ -33,10 +34,18 @@ export interface CreateAppOptions {
   callLogBatchMs?: number;
 }
 
-function remoteAddress(c: Ctx, trustProxy: boolean): string {
-  if (trustProxy) {
-    const xff = c.req.header('x-forwarded-for');
-    if (xff) return xff.split(',')[0]!.trim();
+/**
+ * The client address. Behind N trusted proxies, each appends the address it saw to
+ * X-Forwarded-For, so the N-th entry from the right is the one the outermost proxy saw; anything
+ * left of it was written by the client and is ignored.
+ */
+export function remoteAddress(c: Ctx, trustProxy: number): string {
+  if (trustProxy > 0) {
+    const entries = (c.req.header('x-forwarded-for') ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
+    if (entries.length > 0) return entries[Math.max(0, entries.length - trustProxy)]!;
   }
   const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)
     ?.incoming;
@@ -46,6 +55,7 @@ function remoteAddress(c: Ctx, trustProxy: boolean): string {
 const STORE_CODES: Record<StoreError['code'], ErrorCode> = {
   invalid_input: 'bad_request',
   unknown_subject: 'subject_not_found',
+  device_mismatch: 'device_key_mismatch',
   conflict: 'subject_exists',
   key_unavailable: 'internal',
   corrupt: 'internal',
@@ -54,6 +64,7 @@ const STORE_CODES: Record<StoreError['code'], ErrorCode> = {
 export function createApp(o: CreateAppOptions): Hono<AppEnv> {
   const config = o.config ?? defaultConfig();
   const logger = o.logger ?? silentLogger;
+  const limiter = tokenBucket(config.rateLimit.perSecond, config.rateLimit.burst);
   const d: AppDeps = {
     store: o.store,
     keys: o.keys,
@@ -62,12 +73,26 @@ export function createApp(o: CreateAppOptions): Hono<AppEnv> {
     logger,
     random: o.random ?? ((n) => new Uint8Array(randomBytes(n))),
     clientId: o.clientId ?? ((c) => remoteAddress(c, config.trustProxy)),
+    charge: (c, cost) => {
+      if (cost > 0 && !isOperator(c, config) && !limiter.take(d.clientId(c), d.now(), cost)) {
+        throw new ProtocolError('rate_limited');
+      }
+    },
+    backoff: new FailureBackoff(),
   };
   const secret = o.callLogSecret ?? randomBytes(32);
   const clientHash = (id: string) =>
     createHmac('sha256', secret).update(id).digest('hex').slice(0, 16);
-  const limiter = tokenBucket(config.rateLimit.perSecond, config.rateLimit.burst);
   const app = new Hono<AppEnv>();
+
+  // Every answer: never cached (receipts, nonces, exports are personal or single use), never
+  // sniffed into another type, and no Referer carried to anything the answer links to.
+  app.use('*', async (c, next) => {
+    await next();
+    c.header('Cache-Control', 'no-store');
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+  });
 
   const fail = (c: Ctx, code: ErrorCode, message: string) => {
     c.set('code', code);
@@ -171,6 +196,7 @@ export function createApp(o: CreateAppOptions): Hono<AppEnv> {
       modelIds: config.modelIds,
     });
   });
+  grantRoutes(app, d);
   sessionRoutes(app, d);
   submissionRoutes(app, d);
   consentRoutes(app, d);

@@ -32,8 +32,23 @@ export interface ServerConfig {
   operatorKey: string;
   /** Old HPKE keys stay valid for decryption this long after rotation. */
   keyGraceMs: number;
-  /** Trust X-Forwarded-For for the client address (only behind your own proxy). */
-  trustProxy: boolean;
+  /**
+   * Proxies in front of this endpoint that append to X-Forwarded-For: the client address is the
+   * N-th entry from the right (0: ignore the header; what a client writes there is never trusted).
+   */
+  trustProxy: number;
+  /**
+   * Secrets shared with the host backend for host grants (FV_GRANT_SECRET, comma separated for
+   * rotation: the first one mints, all verify). Without one, only the operator can mint grants.
+   */
+  grantSecrets: string[];
+  /** This endpoint's name in grants (`aud`), e.g. its public URL. */
+  audience: string;
+  /**
+   * Development switch: sessions without a host grant (any caller may open one). Never the
+   * default; logged loudly at start.
+   */
+  openSessions: boolean;
 }
 
 export const MAX_SESSION_TTL_MS = 120_000;
@@ -83,7 +98,10 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     maxJsonBytes: 16 * 1024,
     operatorKey: '',
     keyGraceMs: 24 * 3_600_000,
-    trustProxy: false,
+    trustProxy: 0,
+    grantSecrets: [],
+    audience: 'face-verify',
+    openSessions: false,
     ...overrides,
   };
 }
@@ -111,7 +129,16 @@ const envSchema = z.object({
   FV_RATE_PER_SECOND: z.coerce.number().positive().optional(),
   FV_RATE_BURST: int.min(1).optional(),
   FV_OPERATOR_KEY: z.string().min(16).optional(),
-  FV_TRUST_PROXY: bool.optional(),
+  FV_TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2})$/, 'must be a hop count (0..99)')
+    .transform((s) => (s === 'true' ? 1 : s === 'false' ? 0 : Number(s)))
+    .optional(),
+  FV_GRANT_SECRET: list
+    .refine((l) => l.every((x) => x.length >= 32), 'each secret needs at least 32 characters')
+    .optional(),
+  FV_AUDIENCE: z.string().min(1).max(256).optional(),
+  FV_OPEN_SESSIONS: bool.optional(),
 });
 
 /** Reads FV_* variables over the defaults; throws a readable error naming the bad variable. */
@@ -145,5 +172,8 @@ export function configFromEnv(
     },
     ...(e.FV_OPERATOR_KEY ? { operatorKey: e.FV_OPERATOR_KEY } : {}),
     ...(e.FV_TRUST_PROXY !== undefined ? { trustProxy: e.FV_TRUST_PROXY } : {}),
+    ...(e.FV_GRANT_SECRET ? { grantSecrets: e.FV_GRANT_SECRET } : {}),
+    ...(e.FV_AUDIENCE ? { audience: e.FV_AUDIENCE } : {}),
+    ...(e.FV_OPEN_SESSIONS !== undefined ? { openSessions: e.FV_OPEN_SESSIONS } : {}),
   };
 }

@@ -7,6 +7,7 @@ import { ProtocolError, type ErrorCode } from '../protocol/errors';
 import type { ServerConfig } from './config';
 import type { ServerKeys } from './keys';
 import type { Logger } from './logging';
+import type { FailureBackoff } from './rate-limit';
 import type { Store } from './store/types';
 
 export interface AppDeps {
@@ -19,6 +20,10 @@ export interface AppDeps {
   random: (n: number) => Uint8Array;
   /** Address-like client identity for rate limiting; hashed before it reaches the call log. */
   clientId: (c: Context<AppEnv>) => string;
+  /** Charges `cost` more requests to the caller's rate limit (e.g. one per extra probed face). */
+  charge: (c: Context<AppEnv>, cost: number) => void;
+  /** Failed attempts per client, with backoff (see rate-limit.ts). */
+  backoff: FailureBackoff;
 }
 
 export interface AppEnv {

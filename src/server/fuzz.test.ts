@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isErrorCode } from '../protocol/errors';
 import { fromBase64Url, toBase64Url } from '../protocol/encoding';
-import type { SealedEnvelope } from '../protocol/payload';
+import { PROTOCOL_VERSION, type SealedEnvelope } from '../protocol/payload';
 import { digestRows, TABLES } from './store/common';
 import {
   Device,
@@ -456,7 +456,7 @@ describe('fuzz: malformed requests across all routes', () => {
           headers: json,
           body: JSON.stringify({
             ...env,
-            v: r.pick([0, 2, 255, -1]),
+            v: r.pick([0, PROTOCOL_VERSION + 1, 255, -1]),
             keyId: r.next() < 0.5 ? env.keyId : 'hpke-unknown',
           }),
         };

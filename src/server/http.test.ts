@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, createApiClient } from '../api/client';
 import { Device, MODEL, ORIGIN, OPERATOR_KEY, evidenceFor, unitVector } from './testing';
+import { mintGrant } from './grants';
 import { jsonLogger } from './logging';
 import { startServer, type RunningServer } from './main';
 
@@ -36,19 +37,29 @@ afterAll(async () => {
 
 describe('over HTTP', () => {
   it('keys and operator key are generated on first start with mode 0600', () => {
-    for (const f of ['server-keys.json', 'operator-key', 'data-key.json', 'face-verify.db']) {
+    const files = ['server-keys.json', 'operator-key', 'grant-secret', 'data-key.json'];
+    for (const f of [...files, 'face-verify.db']) {
       expect(statSync(join(dir, f)).isFile()).toBe(true);
     }
-    expect(statSync(join(dir, 'server-keys.json')).mode & 0o077).toBe(0);
-    expect(statSync(join(dir, 'operator-key')).mode & 0o077).toBe(0);
+    // Owner-only: keys, and the database with its WAL (templates, consents, device keys).
+    for (const f of [...files, 'face-verify.db', 'face-verify.db-wal']) {
+      expect(statSync(join(dir, f)).mode & 0o077, f).toBe(0);
+    }
   });
 
   it('consent, enrol, verify, identify, export, withdraw, deregister with the browser client', async () => {
     const device = await Device.create();
+    // The host backend's part: a grant per session, minted with the endpoint's grant secret.
     const client = createApiClient({
       endpoint: server.url,
       origin: ORIGIN,
       deviceKey: async () => device.keyPair,
+      getGrant: async (r) =>
+        mintGrant(server.grantSecret, {
+          purpose: r.purpose,
+          audience: server.config.audience,
+          ...(r.subjectId ? { subjectId: r.subjectId } : {}),
+        }),
     });
     const capture = (
       s: { challenges: string[] } & Parameters<typeof evidenceFor>[0],
@@ -60,7 +71,9 @@ describe('over HTTP', () => {
       antiSpoof: 0.9,
       quality: { score: 0.9, brightness: 0.5, sharpness: 0.6, faceRatio: 0.3 },
     });
+    const consentSession = await client.createSession('enroll', 'http-alice');
     await client.recordConsent({
+      sessionId: consentSession.sessionId,
       subjectId: 'http-alice',
       policyVersion: 'sha256-abc',
       purposes: ['enroll', 'verify'],

@@ -36,6 +36,10 @@ export interface RunningServer {
   url: string;
   port: number;
   operatorKeyFile: string | null;
+  /** The secret host backends mint grants with (FV_GRANT_SECRET or the data dir's file). */
+  grantSecret: string;
+  grantSecretFile: string | null;
+  config: ServerConfig;
   store: Store;
   close(): Promise<void>;
 }
@@ -54,6 +58,20 @@ function operatorKey(
   return { key: readFileSync(file, 'utf8').trim(), file };
 }
 
+/** The host-grant secret from FV_GRANT_SECRET, else a secret file created once (mode 0600). */
+function grantSecret(
+  env: StartOptions['env'],
+  dataDir: string,
+): { secrets: string[] | null; file: string | null } {
+  if (env?.['FV_GRANT_SECRET']) return { secrets: null, file: null }; // configFromEnv reads it
+  const file = join(dataDir, 'grant-secret');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    writeFileSync(file, randomBytes(32).toString('base64url') + '\n', { mode: 0o600 });
+  }
+  return { secrets: [readFileSync(file, 'utf8').trim()], file };
+}
+
 export async function startServer(o: StartOptions = {}): Promise<RunningServer> {
   const env = o.env ?? process.env;
   const port = o.port ?? Number(env['FV_PORT'] ?? 8787);
@@ -61,15 +79,23 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
   const dataDir = o.dataDir ?? env['FV_DATA_DIR'] ?? './data';
   const logger = o.logger ?? jsonLogger();
   const op = operatorKey(env, dataDir);
+  const grant = grantSecret(env, dataDir);
   const sameOrigin = [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
   const base = defaultConfig({
     operatorKey: op.key,
+    ...(grant.secrets ? { grantSecrets: grant.secrets } : {}),
     origins: [...new Set([...defaultConfig().origins, ...sameOrigin])],
   });
   const config = { ...configFromEnv(env, base), ...o.configOverrides };
   const storeUrl = env['FV_STORE'] ?? `sqlite:${join(dataDir, 'face-verify.db')}`;
   const store = await openStore({ url: storeUrl, dataDir, env });
   const keys = await ServerKeys.open(join(dataDir, 'server-keys.json'), Date.now());
+  if (config.openSessions) {
+    logger.log('warn', 'open_sessions', {
+      message:
+        'FV_OPEN_SESSIONS is on: ANY caller may open sessions without a host grant. Development only.',
+    });
+  }
   const app = createApp({ store, keys, config, logger });
   o.mount?.(app);
   let retention: RetentionJob | null = null;
@@ -102,6 +128,9 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     url,
     port: actual,
     operatorKeyFile: op.file,
+    grantSecret: config.grantSecrets[0] ?? '',
+    grantSecretFile: grant.file,
+    config,
     store,
     async close() {
       clearInterval(keyReload);

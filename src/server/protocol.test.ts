@@ -6,13 +6,19 @@ import { exportPublicKeyRaw } from '../crypto/keys';
 import type { EnrollResponse, IdentifyResponse, VerifyResponse } from '../protocol/api';
 import { fromBase64Url, toBase64Url } from '../protocol/encoding';
 import { receiptClaimsOf, verifyReceipt } from '../protocol/receipt';
-import { encodePayload, envelopeSignedBytes, type SealedEnvelope } from '../protocol/payload';
+import {
+  PROTOCOL_VERSION,
+  encodePayload,
+  envelopeSignedBytes,
+  type SealedEnvelope,
+} from '../protocol/payload';
 import {
   Device,
   MODEL,
   ORIGIN,
   consent,
   enrol,
+  grantFor,
   harness,
   jsonPost,
   newSession,
@@ -106,7 +112,9 @@ describe('round trip', () => {
       candidates: unknown[];
     }[];
     expect(results.map((x) => x.match?.subjectId ?? null)).toEqual(['bob', 'alice', null]);
-    expect(results[0]!.candidates).toHaveLength(2);
+    // Only candidates at or above the threshold, never the sub-threshold runner-up.
+    expect(results[0]!.candidates).toHaveLength(1);
+    expect(results[2]!.candidates).toEqual([]);
     const keys = (await (await h.app.request('/v1/keys')).json()) as {
       receipts: { publicKey: string };
     };
@@ -240,10 +248,15 @@ describe('rejections (each with a stable code, nothing changes)', () => {
         info: HPKE_INFO,
       },
       short,
-      buildAad({ version: 1, sessionId: s.sessionId, purpose: 'verify', origin: ORIGIN }),
+      buildAad({
+        version: PROTOCOL_VERSION,
+        sessionId: s.sessionId,
+        purpose: 'verify',
+        origin: ORIGIN,
+      }),
     );
     const env = await resign({
-      v: 1,
+      v: PROTOCOL_VERSION,
       keyId: s.keyId,
       sessionId: s.sessionId,
       purpose: 'verify',
@@ -342,8 +355,7 @@ describe('consent, lockout, suspension, rights', () => {
       const { env } = await verifyEnvelope(unitVector(100 + i));
       expect((await post('/v1/verify', env)).body['decision']).toBe('no-match');
     }
-    const r = await post('/v1/sessions', { purpose: 'verify', subjectId: 'alice' });
-    expect(code(r)).toBe('subject_locked');
+    expect(code(await post('/v1/verify', (await verifyEnvelope()).env))).toBe('subject_locked');
     h.clock.now += h.config.lockout.windowMs + 1;
     expect((await post('/v1/verify', (await verifyEnvelope()).env)).status).toBe(200);
   });
@@ -355,9 +367,7 @@ describe('consent, lockout, suspension, rights', () => {
       p.antiSpoof = 0.05;
       expect(code(await post('/v1/verify', await device.seal(s, p)))).toBe('spoof_suspected');
     }
-    expect(code(await post('/v1/sessions', { purpose: 'verify', subjectId: 'alice' }))).toBe(
-      'subject_locked',
-    );
+    expect(code(await post('/v1/verify', (await verifyEnvelope()).env))).toBe('subject_locked');
   });
 
   it('identify does not match a suspended subject', async () => {
@@ -380,9 +390,7 @@ describe('consent, lockout, suspension, rights', () => {
       body: JSON.stringify({ until: h.clock.now + 60_000 }),
     });
     expect(put.status).toBe(200);
-    expect(code(await post('/v1/sessions', { purpose: 'verify', subjectId: 'alice' }))).toBe(
-      'subject_suspended',
-    );
+    expect(code(await post('/v1/verify', (await verifyEnvelope()).env))).toBe('subject_suspended');
   });
 
   it('the person withdraws, exports and deletes with a device-signed proof', async () => {
@@ -391,6 +399,7 @@ describe('consent, lockout, suspension, rights', () => {
       endpoint: 'http://fv.test',
       origin: ORIGIN,
       deviceKey: async () => device.keyPair,
+      getGrant: async (r) => grantFor(h.app, r.purpose, r.subjectId || undefined),
       fetch: async (input, init) => h.app.request(String(input), init as RequestInit),
     });
     const exported = await client.exportSubject('alice');
@@ -415,6 +424,7 @@ describe('consent, lockout, suspension, rights', () => {
       endpoint: 'http://fv.test',
       origin: ORIGIN,
       deviceKey: async () => other.keyPair,
+      getGrant: async (r) => grantFor(h.app, r.purpose, r.subjectId || undefined),
       fetch: async (input, init) => h.app.request(String(input), init as RequestInit),
     });
     const err = await client.deleteSubject('alice').catch((e: unknown) => e);
@@ -426,7 +436,7 @@ describe('consent, lockout, suspension, rights', () => {
 
 describe('session challenge count', () => {
   const challenges = async (extra: Record<string, unknown>) =>
-    (await post('/v1/sessions', { purpose: 'verify', subjectId: 'alice', ...extra })).body[
+    (await post('/v1/sessions', { grant: grantFor(h.app, 'verify', 'alice'), ...extra })).body[
       'challenges'
     ] as string[];
 
@@ -445,7 +455,7 @@ describe('session challenge count', () => {
     try {
       const r = await strict.app.request(
         '/v1/sessions',
-        jsonPost({ purpose: 'identify', challenges: 3 }),
+        jsonPost({ grant: grantFor(strict.app, 'identify'), challenges: 3 }),
       );
       expect(((await r.json()) as { challenges: string[] }).challenges).toHaveLength(4);
     } finally {
@@ -456,8 +466,7 @@ describe('session challenge count', () => {
   it('rejects a non-integer or out-of-range count', async () => {
     for (const bad of [3.5, -1, '4', 101]) {
       const r = await post('/v1/sessions', {
-        purpose: 'verify',
-        subjectId: 'alice',
+        grant: grantFor(h.app, 'verify', 'alice'),
         challenges: bad,
       });
       expect(r.status).toBe(400);
@@ -468,7 +477,10 @@ describe('session challenge count', () => {
   it("a verify with four challenges round-trips (the liveness check uses the session's list)", async () => {
     const s = await newSession(h.app, 'verify', 'alice');
     expect(s.challenges).toHaveLength(3);
-    const r = await post('/v1/sessions', { purpose: 'verify', subjectId: 'alice', challenges: 4 });
+    const r = await post('/v1/sessions', {
+      grant: grantFor(h.app, 'verify', 'alice'),
+      challenges: 4,
+    });
     const s4 = r.body as unknown as typeof s;
     const env = await device.seal(s4, device.payload(s4, [alice], h.clock.now));
     const v = await post('/v1/verify', env);
@@ -484,6 +496,7 @@ describe('round trip through the browser client', () => {
       endpoint: 'http://fv.test/',
       origin: ORIGIN,
       deviceKey: async () => device.keyPair,
+      getGrant: async (r) => grantFor(h.app, r.purpose, r.subjectId || undefined),
       fetch: async (input, init) => h.app.request(String(input), init as RequestInit),
       now: () => h.clock.now,
     });

@@ -19,6 +19,7 @@ import type { SessionInfo } from '../protocol/session';
 import { createApp } from './app';
 import { defaultConfig, type ServerConfig } from './config';
 import type { AppEnv } from './context';
+import { mintGrant, type GrantRequest } from './grants';
 import { ServerKeys } from './keys';
 import { DataKeyring } from './store/at-rest';
 import { SqliteStore } from './store/sqlite';
@@ -26,6 +27,8 @@ import { SqliteStore } from './store/sqlite';
 export const ORIGIN = 'https://app.example';
 export const OPERATOR_KEY = 'operator-key-for-tests-0123456789';
 export const MODEL = 'fr_feature';
+/** The host backend's grant secret in tests (sessions are opened with grants, no bypass). */
+export const GRANT_SECRET = 'grant-secret-for-tests-0123456789abcdef';
 
 export interface Harness {
   app: Hono<AppEnv>;
@@ -50,11 +53,13 @@ export async function harness(overrides: Partial<ServerConfig> = {}): Promise<Ha
     origins: [ORIGIN],
     modelIds: [MODEL],
     operatorKey: OPERATOR_KEY,
+    grantSecrets: [GRANT_SECRET],
     rateLimit: { perSecond: 1e6, burst: 1e6 },
     ...overrides,
   });
   // Call log on the next tick, so tests can wait for it with one setImmediate.
   const app = createApp({ store, keys, config, now: () => clock.now, callLogBatchMs: 0 });
+  clocks.set(app, { clock, config });
   return {
     app,
     store,
@@ -140,23 +145,50 @@ export class Device {
   }
 }
 
+// The harness clock and config of each app, so helpers mint grants the app accepts.
+const clocks = new WeakMap<Hono<AppEnv>, { clock: { now: number }; config: ServerConfig }>();
+
+/** What the host backend does: a grant for one session (the harness clock and audience). */
+export function grantFor(
+  app: Hono<AppEnv>,
+  purpose: SessionInfo['purpose'],
+  subjectId?: string,
+  extra: Partial<GrantRequest> = {},
+): string {
+  const h = clocks.get(app);
+  return mintGrant(
+    h?.config.grantSecrets[0] ?? GRANT_SECRET,
+    {
+      purpose,
+      audience: h?.config.audience ?? 'face-verify',
+      ...(subjectId !== undefined ? { subjectId } : {}),
+      ...extra,
+    },
+    h?.clock.now ?? Date.now(),
+  );
+}
+
 export async function newSession(
   app: Hono<AppEnv>,
   purpose: SessionInfo['purpose'],
   subjectId?: string,
+  extra: Partial<GrantRequest> = {},
 ): Promise<SessionInfo> {
   const res = await app.request(
     '/v1/sessions',
-    jsonPost(subjectId ? { purpose, subjectId } : { purpose }),
+    jsonPost({ grant: grantFor(app, purpose, subjectId, extra) }),
   );
   if (res.status !== 201) throw new Error(`session: ${res.status} ${await res.text()}`);
   return (await res.json()) as SessionInfo;
 }
 
+/** Records a consent the way the element does: inside a session the host granted. */
 export async function consent(app: Hono<AppEnv>, subjectId: string, accepted = true) {
+  const session = await newSession(app, 'enroll', subjectId);
   const res = await app.request(
     '/v1/consents',
     jsonPost({
+      sessionId: session.sessionId,
       subjectId,
       policyVersion: 'sha256-policy-v1',
       purposes: ['enroll', 'verify'],

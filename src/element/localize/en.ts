@@ -5,6 +5,7 @@ export const en = {
   'title.enroll': 'Face enrolment',
   'title.verify': 'Face verification',
   'title.identify': 'Face identification',
+  'title.add-device': 'Add this device',
   start: 'Start',
 
   'consent.heading': 'Before we start',
@@ -15,6 +16,8 @@ export const en = {
     'To enrol your face so that it can be used to verify your identity later.',
   'consent.purpose.verify': 'To verify that you are the person you say you are.',
   'consent.purpose.identify': 'To find out which enrolled person you are.',
+  'consent.purpose.add-device':
+    'To confirm it is you, so this browser can be used for your face checks from now on.',
   'consent.data': 'What data is processed',
   'consent.data.local':
     'Camera images and video are processed only on this device. No picture or video is sent or stored.',
@@ -126,6 +129,10 @@ export const en = {
   'error.locked':
     'Face verification is paused for this account after repeated failures. Use another way to verify.',
   'error.not-enrolled': 'No face is enrolled for this account yet.',
+  'error.device-not-registered':
+    'This browser is not registered for your account yet. Add it first (the service offers “add this device”), or use the device you enrolled with.',
+  'error.not-authorised':
+    'This page is not authorised to start a face check right now. Reload the page and try again.',
   'error.consent-required': 'Consent is needed before the check can run.',
   'error.storage-failed': 'This browser could not store the consent record. Try again.',
   'error.misconfigured': 'The widget is not configured correctly (missing endpoint or subject).',

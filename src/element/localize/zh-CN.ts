@@ -7,6 +7,7 @@ export const zhCN: Partial<Translation> = {
   'title.enroll': '人脸录入',
   'title.verify': '人脸核验',
   'title.identify': '人脸识别',
+  'title.add-device': '添加此设备',
   start: '开始',
 
   'consent.heading': '开始之前',
@@ -15,6 +16,7 @@ export const zhCN: Partial<Translation> = {
   'consent.purpose.enroll': '录入您的人脸，以便今后用于核验您的身份。',
   'consent.purpose.verify': '核验您是否为您所声称的本人。',
   'consent.purpose.identify': '识别您是哪一位已录入的用户。',
+  'consent.purpose.add-device': '确认是您本人，以便今后可以在此浏览器上进行人脸核验。',
   'consent.data': '处理哪些数据',
   'consent.data.local': '摄像头图像和视频仅在本设备上处理，不会发送或保存任何照片或视频。',
   'consent.data.vector':
@@ -114,6 +116,9 @@ export const zhCN: Partial<Translation> = {
   'error.rejected': '核验服务拒绝了请求，请重试。',
   'error.locked': '由于多次失败，该账号的人脸核验已暂停。请选择其他核验方式。',
   'error.not-enrolled': '该账号尚未录入人脸。',
+  'error.device-not-registered':
+    '此浏览器尚未登记到您的账号。请先添加此设备（服务提供“添加此设备”），或使用录入时的设备。',
+  'error.not-authorised': '此页面当前无权发起人脸核验。请刷新页面后重试。',
   'error.consent-required': '需要您的同意才能进行核验。',
   'error.storage-failed': '浏览器无法保存同意记录，请重试。',
   'error.misconfigured': '组件配置有误（缺少服务地址或用户标识）。',

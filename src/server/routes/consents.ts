@@ -1,12 +1,18 @@
 // POST /v1/consents: the consent record the widget sends after the person accepts or declines.
+// Who may record it: the bearer of a live session opened with the host's grant for that very
+// subject (the host vouches for who is at the camera), from the session's origin. A stranger can
+// neither withdraw someone's consent nor plant a fabricated (guardian) consent as the legal record.
 
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { ConsentResponse } from '../../protocol/api';
 import { toBase64Url } from '../../protocol/encoding';
+import { ProtocolError } from '../../protocol/errors';
 import { isValidId, readJson, requireOrigin, type AppDeps, type AppEnv } from '../context';
 
 const body = z.strictObject({
+  /** The session the host's grant opened (optional only with FV_OPEN_SESSIONS). */
+  sessionId: z.string().min(1).max(128).optional(),
   subjectId: z.string().refine(isValidId),
   policyVersion: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/),
   purposes: z
@@ -20,9 +26,19 @@ const body = z.strictObject({
 
 export function consentRoutes(app: Hono<AppEnv>, d: AppDeps): void {
   app.post('/v1/consents', async (c) => {
-    requireOrigin(c, d.config);
-    const req = await readJson(c, body, d.config.maxJsonBytes);
+    const origin = requireOrigin(c, d.config);
+    const { sessionId, ...req } = await readJson(c, body, d.config.maxJsonBytes);
     const at = d.now();
+    if (sessionId === undefined) {
+      if (!d.config.openSessions) throw new ProtocolError('grant_required');
+    } else {
+      const session = await d.store.getSession(sessionId);
+      if (!session) throw new ProtocolError('session_unknown');
+      if (session.origin !== origin) throw new ProtocolError('origin_not_allowed');
+      if (session.usedAt !== null) throw new ProtocolError('nonce_used');
+      if (session.expiresAt <= at) throw new ProtocolError('session_expired');
+      if (session.subjectId !== req.subjectId) throw new ProtocolError('subject_mismatch');
+    }
     const consentId = toBase64Url(d.random(16));
     // The server clock, not the client's, dates the legal record.
     await d.store.addConsent({ consentId, ...req, at });

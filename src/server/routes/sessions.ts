@@ -9,6 +9,8 @@ import {
   NONCE_BYTES,
   PURPOSES,
   type ChallengeKind,
+  type ChallengeSet,
+  type Purpose,
 } from '../../protocol/payload';
 import type { SessionInfo } from '../../protocol/session';
 import {
@@ -19,14 +21,66 @@ import {
   type AppDeps,
   type AppEnv,
 } from '../context';
-import { checkSubjectUsable } from './guards';
+import { MAX_GRANT_LENGTH, verifyGrant } from '../grants';
 
 const body = z.strictObject({
-  purpose: z.enum(PURPOSES),
+  /** The host grant (required unless the endpoint runs with FV_OPEN_SESSIONS). */
+  grant: z.string().max(MAX_GRANT_LENGTH).optional(),
+  /** Optional with a grant (must then equal the grant's); required without one. */
+  purpose: z.enum(PURPOSES).optional(),
   subjectId: z.string().refine(isValidId).optional(),
-  /** Requested number of challenges; clamped to [FV_CHALLENGES, all kinds] below. */
+  /** Requested number of challenges; clamped to [FV_CHALLENGES, all kinds of the set] below. */
   challenges: z.number().int().min(0).max(100).optional(),
 });
+
+interface Authorised {
+  purpose: Purpose;
+  subjectId: string | null;
+  challengeSet: ChallengeSet;
+}
+
+/**
+ * Who may open a session: the bearer of a valid, unused host grant (purpose, subject and
+ * challenge set come from the grant), or anyone when the development switch FV_OPEN_SESSIONS is
+ * on. Everything is checked before the grant is spent, so a rejected request burns nothing.
+ */
+async function authorise(
+  d: AppDeps,
+  req: z.infer<typeof body>,
+  now: number,
+): Promise<Authorised & { spend: () => Promise<void> }> {
+  if (req.grant === undefined) {
+    if (!d.config.openSessions) throw new ProtocolError('grant_required');
+    if (req.purpose === undefined) throw new ProtocolError('bad_request', 'purpose is required');
+    const needsSubject = req.purpose !== 'identify';
+    if (needsSubject !== (req.subjectId !== undefined)) {
+      throw new ProtocolError(
+        'bad_request',
+        needsSubject ? 'subjectId is required' : 'identify takes no subjectId',
+      );
+    }
+    return {
+      purpose: req.purpose,
+      subjectId: req.subjectId ?? null,
+      challengeSet: 'standard',
+      spend: async () => undefined,
+    };
+  }
+  const g = verifyGrant(req.grant, d.config.grantSecrets, d.config.audience, now);
+  if (req.purpose !== undefined && req.purpose !== g.pur)
+    throw new ProtocolError('purpose_mismatch');
+  if (req.subjectId !== undefined && req.subjectId !== g.sub) {
+    throw new ProtocolError('subject_mismatch');
+  }
+  return {
+    purpose: g.pur,
+    subjectId: g.sub,
+    challengeSet: g.cs,
+    spend: async () => {
+      if (!(await d.store.useGrant(g.jti, g.exp))) throw new ProtocolError('grant_used');
+    },
+  };
+}
 
 /**
  * The number of challenges for a session: the request may ask for more than the server's
@@ -63,28 +117,27 @@ export function sessionRoutes(app: Hono<AppEnv>, d: AppDeps): void {
   app.post('/v1/sessions', async (c) => {
     const origin = requireOrigin(c, d.config);
     const req = await readJson(c, body, d.config.maxJsonBytes);
-    const needsSubject = req.purpose !== 'identify';
-    if (needsSubject !== (req.subjectId !== undefined)) {
-      throw new ProtocolError(
-        'bad_request',
-        needsSubject ? 'subjectId is required' : 'identify takes no subjectId',
-      );
-    }
     const now = d.now();
-    // Fail before the person performs challenges when verification cannot succeed anyway.
-    if (req.purpose === 'verify') await checkSubjectUsable(d, req.subjectId as string, now);
+    const auth = await authorise(d, req, now);
+    // No subject lookup here: the answer is the same for enrolled and unknown subjects.
+    await auth.spend();
     const nonce = d.random(NONCE_BYTES);
     const sessionId = toBase64Url(d.random(16));
+    const set = CHALLENGE_SETS[auth.challengeSet];
     const challenges =
-      req.purpose === 'rights'
+      auth.purpose === 'rights'
         ? []
-        : shuffledChallenges(challengeCountFor(req.challenges, d.config.challengeCount), d.random);
+        : shuffledChallenges(
+            challengeCountFor(req.challenges, d.config.challengeCount, set),
+            d.random,
+            set,
+          );
     const expiresAt = now + d.config.sessionTtlMs;
     await d.store.createSession({
       sessionId,
       nonceHash: nonceHash(nonce),
-      purpose: req.purpose,
-      subjectId: req.subjectId ?? null,
+      purpose: auth.purpose,
+      subjectId: auth.subjectId,
       challenges,
       origin,
       expiresAt,
@@ -94,8 +147,8 @@ export function sessionRoutes(app: Hono<AppEnv>, d: AppDeps): void {
     const info: SessionInfo = {
       sessionId,
       nonce: toBase64Url(nonce),
-      purpose: req.purpose,
-      subjectId: req.subjectId ?? null,
+      purpose: auth.purpose,
+      subjectId: auth.subjectId,
       challenges,
       expiresAt,
       hpkePublicKey: toBase64Url(key.publicKeyRaw),

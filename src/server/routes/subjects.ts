@@ -7,11 +7,12 @@ import { importDevicePublicKey } from '../../crypto/keys';
 import { verify } from '../../crypto/sign';
 import type {
   DeregisterResponse,
+  DeviceKeySummary,
   SubjectSummary,
   TemplateSummary,
   WithdrawResponse,
 } from '../../protocol/api';
-import { constantTimeEqual, fromBase64Url } from '../../protocol/encoding';
+import { fromBase64Url } from '../../protocol/encoding';
 import { ProtocolError } from '../../protocol/errors';
 import { rightsSignedBytes, type RightsAction } from '../../protocol/payload';
 import {
@@ -25,6 +26,7 @@ import {
   type AppEnv,
   type Ctx,
 } from '../context';
+import { deviceKeyId } from '../store/common';
 import type { SubjectRecord } from '../store/types';
 
 const proofSchema = z.strictObject({
@@ -41,7 +43,8 @@ const summary = (s: SubjectRecord): SubjectSummary => ({
   subjectId: s.subjectId,
   createdAt: s.createdAt,
   suspendedUntil: s.suspendedUntil,
-  deviceBound: s.devicePublicKey !== null,
+  deviceBound: s.deviceKeys > 0,
+  deviceKeys: s.deviceKeys,
 });
 
 function intQuery(c: Ctx, name: string, def: number, min: number, max: number): number {
@@ -91,12 +94,9 @@ async function authoriseRight(c: Ctx, d: AppDeps, action: RightsAction, subjectI
   // Without a registered device key only the operator can act (export/delete); withdrawing a
   // consent that has no enrolled subject behind it is allowed.
   if (subject) {
-    if (
-      subject.devicePublicKey === null ||
-      !constantTimeEqual(subject.devicePublicKey, deviceKey)
-    ) {
-      throw new ProtocolError('device_key_mismatch');
-    }
+    const id = deviceKeyId(deviceKey);
+    const keys = await d.store.listDeviceKeys(subjectId);
+    if (!keys.some((k) => k.keyId === id)) throw new ProtocolError('device_key_mismatch');
   } else if (action !== 'withdraw') {
     throw new ProtocolError('subject_not_found');
   }
@@ -151,6 +151,26 @@ export function subjectRoutes(app: Hono<AppEnv>, d: AppDeps): void {
     if (!r.deleted) throw new ProtocolError('subject_not_found');
     const res: DeregisterResponse = { subjectId, ...r };
     return c.json(res);
+  });
+
+  // A person's device keys (one per browser/device they enrolled or added from); removing one
+  // (a lost phone) leaves the others working.
+  app.get('/v1/subjects/:id/devices', async (c) => {
+    requireOperator(c, d.config);
+    const subjectId = param(c, 'id');
+    if (!(await d.store.getSubject(subjectId))) throw new ProtocolError('subject_not_found');
+    const keys = await d.store.listDeviceKeys(subjectId);
+    const devices: DeviceKeySummary[] = keys.map((k) => ({ keyId: k.keyId, addedAt: k.addedAt }));
+    return c.json({ devices });
+  });
+
+  app.delete('/v1/subjects/:id/devices/:keyId', async (c) => {
+    requireOperator(c, d.config);
+    const subjectId = param(c, 'id');
+    if (!(await d.store.removeDeviceKey(subjectId, param(c, 'keyId')))) {
+      throw new ProtocolError('not_found', 'no such device key');
+    }
+    return c.json({ subjectId, removed: true });
   });
 
   app.get('/v1/subjects/:id/templates', async (c) => {

@@ -54,8 +54,14 @@ export function digestRows(
   return h;
 }
 
+/** Stable short id of a device public key (what lockout and the key list use). */
+export const deviceKeyId = (publicKey: Uint8Array): string =>
+  createHash('sha256').update(publicKey).digest().subarray(0, 12).toString('base64url');
+
 /** Tables in dependency order (children first, for deletes). */
 export const TABLES = [
+  'device_keys',
+  'grants_used',
   'templates',
   'template_changes',
   'template_generations',

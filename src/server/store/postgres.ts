@@ -7,6 +7,7 @@ import pg from 'pg';
 import type { DataKeyring, SealedVector } from './at-rest';
 import {
   CHANGE_LOG_KEEP,
+  deviceKeyId,
   digestRows,
   pruneChangesSql,
   resolveRetention,
@@ -19,6 +20,7 @@ import {
   callFromRow,
   classifyMiss,
   consentFromRow,
+  deviceKeyFromRow,
   purgeConsentsSql,
   sessionFromRow,
   subjectFromRow,
@@ -32,6 +34,7 @@ import {
   type ConsentRecord,
   type ConsumeResult,
   type DeleteSubjectResult,
+  type DeviceKeyRecord,
   type EnrolResult,
   type IdentifyMatch,
   type NewConsent,
@@ -132,8 +135,29 @@ CREATE TABLE IF NOT EXISTS calls (
   client_hash TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS calls_at ON calls(at);
+-- Device keys: a list per subject (schema 2; subjects.device_public_key is the schema-1 column,
+-- moved here by migrate()).
+CREATE TABLE IF NOT EXISTS device_keys (
+  subject_id TEXT NOT NULL REFERENCES subjects(subject_id) ON DELETE CASCADE,
+  key_id TEXT NOT NULL,
+  public_key BYTEA NOT NULL,
+  added_at BIGINT NOT NULL,
+  PRIMARY KEY (subject_id, key_id)
+);
+-- Single use of host grants (ids only; purge() drops them once expired).
+CREATE TABLE IF NOT EXISTS grants_used (
+  grant_id TEXT PRIMARY KEY,
+  expires_at BIGINT NOT NULL
+);
+ALTER TABLE verifications ADD COLUMN IF NOT EXISTS device_id TEXT;
+CREATE INDEX IF NOT EXISTS verifications_device_failures ON verifications(subject_id, device_id, at)
+  WHERE kind = 'verify' AND decision = 'reject';
 INSERT INTO meta(key, value) VALUES ('schema_version', '1') ON CONFLICT (key) DO NOTHING;
 `;
+
+/** Subject rows with their device key count. */
+const SUBJECT_SELECT = `SELECT s.*, (SELECT count(*) FROM device_keys d WHERE d.subject_id = s.subject_id)
+  AS device_keys FROM subjects s`;
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -174,6 +198,20 @@ export class PostgresStore implements Store {
     await this.tx(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATE_LOCK]);
       await c.query(SCHEMA);
+      // Schema 1 kept one device key on the subject row: move it into the list.
+      const legacy = await c.query<Row>(
+        'SELECT subject_id, device_public_key, created_at FROM subjects WHERE device_public_key IS NOT NULL',
+      );
+      for (const r of legacy.rows) {
+        const key = new Uint8Array(r.device_public_key as Buffer);
+        await c.query(
+          `INSERT INTO device_keys(subject_id, key_id, public_key, added_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT DO NOTHING`,
+          [r.subject_id, deviceKeyId(key), Buffer.from(key), r.created_at],
+        );
+      }
+      if (legacy.rows.length > 0) await c.query('UPDATE subjects SET device_public_key = NULL');
+      await c.query("UPDATE meta SET value = '2' WHERE key = 'schema_version'");
     });
   }
 
@@ -186,20 +224,21 @@ export class PostgresStore implements Store {
 
   async putSubject(subject: NewSubject): Promise<void> {
     const s = check.newSubject(subject);
-    await this.pool
-      .query(
-        'INSERT INTO subjects(subject_id, device_public_key, created_at) VALUES ($1, $2, $3)',
-        [
+    await this.tx(async (c) => {
+      await c
+        .query('INSERT INTO subjects(subject_id, created_at) VALUES ($1, $2)', [
           s.subjectId,
-          s.devicePublicKey === null ? null : Buffer.from(s.devicePublicKey),
           s.createdAt,
-        ],
-      )
-      .catch((e: unknown) => mapUnique(e, 'subject'));
+        ])
+        .catch((e: unknown) => mapUnique(e, 'subject'));
+      if (s.devicePublicKey !== null) {
+        await this.insertKeyTx(c, s.subjectId, s.devicePublicKey, s.createdAt);
+      }
+    });
   }
 
   async getSubject(subjectId: string): Promise<SubjectRecord | null> {
-    const r = await this.pool.query<Row>('SELECT * FROM subjects WHERE subject_id = $1', [
+    const r = await this.pool.query<Row>(`${SUBJECT_SELECT} WHERE s.subject_id = $1`, [
       check.id('subjectId', subjectId),
     ]);
     return r.rows[0] === undefined ? null : subjectFromRow(r.rows[0]);
@@ -210,7 +249,7 @@ export class PostgresStore implements Store {
     const after = opts.after === undefined ? '' : check.id('after', opts.after);
     // COLLATE "C": byte order, the same order SQLite uses, whatever the database locale.
     const r = await this.pool.query<Row>(
-      'SELECT * FROM subjects WHERE subject_id COLLATE "C" > $1 ORDER BY subject_id COLLATE "C" LIMIT $2',
+      `${SUBJECT_SELECT} WHERE s.subject_id COLLATE "C" > $1 ORDER BY s.subject_id COLLATE "C" LIMIT $2`,
       [after, limit],
     );
     return r.rows.map(subjectFromRow);
@@ -224,6 +263,7 @@ export class PostgresStore implements Store {
       const bumps = await this.removeTemplatesTx(c, sid);
       const v = await c.query('DELETE FROM verifications WHERE subject_id = $1', [sid]);
       await c.query('DELETE FROM sessions WHERE subject_id = $1', [sid]);
+      await c.query('DELETE FROM device_keys WHERE subject_id = $1', [sid]);
       const s = await c.query('DELETE FROM subjects WHERE subject_id = $1', [sid]);
       return { bumps, verificationsDeleted: v.rowCount ?? 0, deleted: (s.rowCount ?? 0) > 0 };
     });
@@ -245,6 +285,79 @@ export class PostgresStore implements Store {
     return (r.rowCount ?? 0) > 0;
   }
 
+  // ---- device keys ------------------------------------------------------------------------
+
+  async listDeviceKeys(subjectId: string): Promise<DeviceKeyRecord[]> {
+    const r = await this.pool.query<Row>(
+      'SELECT * FROM device_keys WHERE subject_id = $1 ORDER BY added_at, key_id COLLATE "C"',
+      [check.id('subjectId', subjectId)],
+    );
+    return r.rows.map(deviceKeyFromRow);
+  }
+
+  async addDeviceKey(
+    subjectId: string,
+    publicKey: Uint8Array,
+    at: number,
+  ): Promise<DeviceKeyRecord> {
+    const sid = check.id('subjectId', subjectId);
+    const key = check.bytes('publicKey', publicKey, 1, 1024);
+    const t = check.time('at', at);
+    return this.tx(async (c) => {
+      const s = await c.query('SELECT 1 FROM subjects WHERE subject_id = $1 FOR SHARE', [sid]);
+      if (s.rowCount === 0) throw new StoreError('unknown_subject', 'subject does not exist');
+      await this.insertKeyTx(c, sid, key, t);
+      const r = await c.query<Row>(
+        'SELECT * FROM device_keys WHERE subject_id = $1 AND key_id = $2',
+        [sid, deviceKeyId(key)],
+      );
+      return deviceKeyFromRow(r.rows[0]!);
+    });
+  }
+
+  async removeDeviceKey(subjectId: string, keyId: string): Promise<boolean> {
+    const r = await this.pool.query(
+      'DELETE FROM device_keys WHERE subject_id = $1 AND key_id = $2',
+      [check.id('subjectId', subjectId), check.id('keyId', keyId)],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  private async insertKeyTx(c: Client, subjectId: string, key: Uint8Array, at: number) {
+    await c.query(
+      `INSERT INTO device_keys(subject_id, key_id, public_key, added_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT DO NOTHING`,
+      [subjectId, deviceKeyId(key), Buffer.from(key), at],
+    );
+  }
+
+  /** Binds `key` when the subject has none; throws device_mismatch when it has others. */
+  private async bindKeyTx(c: Client, subjectId: string, key: Uint8Array | null, at: number) {
+    if (key === null) return false;
+    // The subject row lock serialises two first enrolments racing to bind different keys.
+    await c.query('SELECT 1 FROM subjects WHERE subject_id = $1 FOR UPDATE', [subjectId]);
+    const keys = await c.query<Row>('SELECT key_id FROM device_keys WHERE subject_id = $1', [
+      subjectId,
+    ]);
+    if (keys.rows.length === 0) {
+      await this.insertKeyTx(c, subjectId, key, at);
+      return true;
+    }
+    const id = deviceKeyId(key);
+    if (!keys.rows.some((k) => k.key_id === id)) {
+      throw new StoreError('device_mismatch', 'the subject is bound to other device keys');
+    }
+    return false;
+  }
+
+  async useGrant(grantId: string, expiresAt: number): Promise<boolean> {
+    const r = await this.pool.query(
+      'INSERT INTO grants_used(grant_id, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+      [check.id('grantId', grantId), check.time('expiresAt', expiresAt)],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
   // ---- templates --------------------------------------------------------------------------
 
   async addTemplate(template: NewTemplate): Promise<void> {
@@ -256,40 +369,39 @@ export class PostgresStore implements Store {
 
   async enrol(
     subject: NewSubject,
-    template: NewTemplate,
+    templates: NewTemplate | NewTemplate[],
     opts: { replace?: boolean } = {},
   ): Promise<EnrolResult> {
     const s = check.newSubject(subject);
-    const t = check.newTemplate(template);
-    if (s.subjectId !== t.subjectId) {
-      throw new StoreError('invalid_input', 'template.subjectId must equal subject.subjectId');
-    }
-    const sealed = this.keyring.seal(t.vector, t);
+    const ts = check.newTemplates(s.subjectId, templates);
+    const sealed = ts.map((t) => this.keyring.seal(t.vector, t));
     const out = await this.tx(async (c) => {
       const ins = await c.query(
-        `INSERT INTO subjects(subject_id, device_public_key, created_at) VALUES ($1, $2, $3)
+        `INSERT INTO subjects(subject_id, created_at) VALUES ($1, $2)
          ON CONFLICT (subject_id) DO NOTHING`,
-        [
-          s.subjectId,
-          s.devicePublicKey === null ? null : Buffer.from(s.devicePublicKey),
-          s.createdAt,
-        ],
+        [s.subjectId, s.createdAt],
       );
+      const keyBound = await this.bindKeyTx(c, s.subjectId, s.devicePublicKey, s.createdAt);
       // The subject row is locked FOR SHARE inside insertTemplateTx; removing first is safe
       // because the whole transaction rolls back if the insert fails.
       const removed = opts.replace === true ? await this.removeTemplatesTx(c, s.subjectId) : [];
-      return {
-        subjectCreated: (ins.rowCount ?? 0) > 0,
-        removed,
-        gen: await this.insertTemplateTx(c, t, sealed),
-      };
+      const gens: number[] = [];
+      for (let i = 0; i < ts.length; i++) {
+        gens.push(await this.insertTemplateTx(c, ts[i]!, sealed[i]!));
+      }
+      return { subjectCreated: (ins.rowCount ?? 0) > 0, keyBound, removed, gens };
     });
     for (const [modelId, gen] of out.removed) {
       this.cache.applied(modelId, gen, (ix) => ix.removeSubject(s.subjectId));
     }
-    this.cache.applied(t.modelId, out.gen, (ix) => ix.add(t.templateId, t.subjectId, t.vector));
+    ts.forEach((t, i) =>
+      this.cache.applied(t.modelId, out.gens[i]!, (ix) =>
+        ix.add(t.templateId, t.subjectId, t.vector),
+      ),
+    );
     return {
       subjectCreated: out.subjectCreated,
+      keyBound: out.keyBound,
       templatesReplaced: out.removed.reduce((n, [, , c]) => n + c, 0),
     };
   }
@@ -306,15 +418,14 @@ export class PostgresStore implements Store {
       let subjectsCreated = 0;
       for (const { subject: s, template: t, sealed } of items) {
         const ins = await c.query(
-          `INSERT INTO subjects(subject_id, device_public_key, created_at) VALUES ($1, $2, $3)
+          `INSERT INTO subjects(subject_id, created_at) VALUES ($1, $2)
            ON CONFLICT (subject_id) DO NOTHING`,
-          [
-            s.subjectId,
-            s.devicePublicKey === null ? null : Buffer.from(s.devicePublicKey),
-            s.createdAt,
-          ],
+          [s.subjectId, s.createdAt],
         );
         subjectsCreated += ins.rowCount ?? 0;
+        if ((ins.rowCount ?? 0) > 0 && s.devicePublicKey !== null) {
+          await this.insertKeyTx(c, s.subjectId, s.devicePublicKey, s.createdAt);
+        }
         await this.insertTemplateTx(c, t, sealed);
       }
       return { subjectsCreated, templatesAdded: items.length };
@@ -487,17 +598,20 @@ export class PostgresStore implements Store {
     const r = check.verification(record);
     await this.pool
       .query(
-        'INSERT INTO verifications(id, subject_id, kind, decision, score, at) VALUES ($1, $2, $3, $4, $5, $6)',
-        [r.id, r.subjectId, r.kind, r.decision, r.score, r.at],
+        'INSERT INTO verifications(id, subject_id, kind, decision, score, at, device_id) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [r.id, r.subjectId, r.kind, r.decision, r.score, r.at, r.deviceId ?? null],
       )
       .catch((e: unknown) => mapUnique(e, 'verification record'));
   }
 
-  async countFailures(subjectId: string, since: number): Promise<number> {
+  async countFailures(subjectId: string, since: number, deviceId?: string): Promise<number> {
+    const args: unknown[] = [check.id('subjectId', subjectId), check.time('since', since)];
+    if (deviceId !== undefined) args.push(check.id('deviceId', deviceId));
     const r = await this.pool.query<{ n: string }>(
       `SELECT count(*) AS n FROM verifications
-       WHERE subject_id = $1 AND kind = 'verify' AND decision = 'reject' AND at >= $2`,
-      [check.id('subjectId', subjectId), check.time('since', since)],
+       WHERE subject_id = $1 AND kind = 'verify' AND decision = 'reject' AND at >= $2
+       ${deviceId === undefined ? '' : 'AND device_id = $3'}`,
+      args,
     );
     return Number(r.rows[0]!.n);
   }
@@ -542,6 +656,7 @@ export class PostgresStore implements Store {
         calls: await del('DELETE FROM calls WHERE at < $1', t - p.callLogMs),
         sessions: await del('DELETE FROM sessions WHERE expires_at < $1', t - p.sessionMs),
       };
+      await del('DELETE FROM grants_used WHERE expires_at < $1', t);
       await del(pruneChangesSql('$1'), CHANGE_LOG_KEEP);
       return out;
     });
@@ -552,7 +667,10 @@ export class PostgresStore implements Store {
     const read = await this.tx(async (c) => {
       const q = async (sql: string): Promise<Row[]> => (await c.query<Row>(sql, [sid])).rows;
       return {
-        subject: (await q('SELECT * FROM subjects WHERE subject_id = $1'))[0],
+        subject: (await q(`${SUBJECT_SELECT} WHERE s.subject_id = $1`))[0],
+        keys: await q(
+          'SELECT * FROM device_keys WHERE subject_id = $1 ORDER BY added_at, key_id COLLATE "C"',
+        ),
         templates: await q(
           'SELECT * FROM templates WHERE subject_id = $1 ORDER BY created_at, template_id COLLATE "C"',
         ),
@@ -573,7 +691,11 @@ export class PostgresStore implements Store {
               subjectId: s.subjectId,
               createdAt: s.createdAt,
               suspendedUntil: s.suspendedUntil,
-              devicePublicKey: s.devicePublicKey === null ? null : toBase64(s.devicePublicKey),
+              deviceKeys: read.keys.map(deviceKeyFromRow).map((k) => ({
+                keyId: k.keyId,
+                publicKey: toBase64(k.publicKey),
+                addedAt: k.addedAt,
+              })),
             },
       templates: read.templates.map((r) => {
         const t = this.templateFromRow(r);

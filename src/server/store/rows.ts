@@ -6,6 +6,7 @@ import type {
   CallRecord,
   ConsentRecord,
   ConsumeResult,
+  DeviceKeyRecord,
   SessionRecord,
   SubjectRecord,
   VerificationRecord,
@@ -22,10 +23,14 @@ const strs = (v: unknown): string[] => (typeof v === 'string' ? JSON.parse(v) : 
 export function subjectFromRow(r: Row): SubjectRecord {
   return {
     subjectId: r.subject_id as string,
-    devicePublicKey: r.device_public_key === null ? null : bytes(r.device_public_key),
     createdAt: num(r.created_at),
     suspendedUntil: numOrNull(r.suspended_until),
+    deviceKeys: num(r.device_keys ?? 0),
   };
+}
+
+export function deviceKeyFromRow(r: Row): DeviceKeyRecord {
+  return { keyId: r.key_id as string, publicKey: bytes(r.public_key), addedAt: num(r.added_at) };
 }
 
 export function sessionFromRow(r: Row): SessionRecord {
@@ -64,6 +69,9 @@ export function verificationFromRow(r: Row): VerificationRecord {
     decision: r.decision as VerificationRecord['decision'],
     score: numOrNull(r.score),
     at: num(r.at),
+    ...(r.device_id === null || r.device_id === undefined
+      ? {}
+      : { deviceId: r.device_id as string }),
   };
 }
 

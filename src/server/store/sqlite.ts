@@ -5,13 +5,14 @@
 // counter before each search.
 
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { dirname } from 'node:path';
 import type { DataKeyring, SealedVector } from './at-rest';
 import {
   CHANGE_LOG_KEEP,
+  deviceKeyId,
   digestRows,
   pruneChangesSql,
   resolveRetention,
@@ -24,6 +25,7 @@ import {
   callFromRow,
   classifyMiss,
   consentFromRow,
+  deviceKeyFromRow,
   purgeConsentsSql,
   sessionFromRow,
   subjectFromRow,
@@ -37,6 +39,7 @@ import {
   type ConsentRecord,
   type ConsumeResult,
   type DeleteSubjectResult,
+  type DeviceKeyRecord,
   type EnrolResult,
   type IdentifyMatch,
   type NewConsent,
@@ -134,8 +137,26 @@ CREATE TABLE IF NOT EXISTS calls (
   client_hash TEXT NOT NULL
 ) STRICT;
 CREATE INDEX IF NOT EXISTS calls_at ON calls(at);
+-- Device keys: a list per subject (schema 2; subjects.device_public_key is the schema-1 column,
+-- moved here by migrate()).
+CREATE TABLE IF NOT EXISTS device_keys (
+  subject_id TEXT NOT NULL REFERENCES subjects(subject_id) ON DELETE CASCADE,
+  key_id TEXT NOT NULL,
+  public_key BLOB NOT NULL,
+  added_at INTEGER NOT NULL,
+  PRIMARY KEY (subject_id, key_id)
+) STRICT;
+-- Single use of host grants (ids only; purge() drops them once expired).
+CREATE TABLE IF NOT EXISTS grants_used (
+  grant_id TEXT PRIMARY KEY,
+  expires_at INTEGER NOT NULL
+) STRICT;
 INSERT INTO meta(key, value) VALUES ('schema_version', '1') ON CONFLICT(key) DO NOTHING;
 `;
+
+/** Subject rows with their device key count. */
+const SUBJECT_SELECT = `SELECT s.*, (SELECT count(*) FROM device_keys d WHERE d.subject_id = s.subject_id)
+  AS device_keys FROM subjects s`;
 
 export interface SqliteStoreOptions {
   /** File path; parent directories are created. */
@@ -181,7 +202,13 @@ export class SqliteStore implements Store {
   private checkpointer: Worker | null = null;
 
   constructor(opts: SqliteStoreOptions) {
-    if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+    if (opts.path !== ':memory:') {
+      mkdirSync(dirname(opts.path), { recursive: true, mode: 0o700 });
+      // Owner-only before SQLite opens it: the -wal and -shm files SQLite creates later copy the
+      // database file's mode, so templates, consents and keys-at-rest are never world-readable.
+      closeSync(openSync(opts.path, 'a', 0o600));
+      chmodSync(opts.path, 0o600);
+    }
     this.db = new Database(opts.path);
     this.keyring = opts.keyring;
     this.db.pragma('journal_mode = WAL');
@@ -204,6 +231,33 @@ export class SqliteStore implements Store {
 
   async migrate(): Promise<void> {
     this.db.exec(SCHEMA);
+    this.db.transaction(() => {
+      const cols = this.db.pragma('table_info(verifications)') as { name: string }[];
+      if (!cols.some((c) => c.name === 'device_id')) {
+        this.db.exec('ALTER TABLE verifications ADD COLUMN device_id TEXT');
+      }
+      // Schema 1 kept one device key on the subject row: move it into the list.
+      const legacy = this.db
+        .prepare(
+          'SELECT subject_id, device_public_key, created_at FROM subjects WHERE device_public_key IS NOT NULL',
+        )
+        .all() as Row[];
+      const insert = this.db.prepare(
+        'INSERT OR IGNORE INTO device_keys(subject_id, key_id, public_key, added_at) VALUES (?, ?, ?, ?)',
+      );
+      for (const r of legacy) {
+        const key = new Uint8Array(r.device_public_key as Buffer);
+        insert.run(r.subject_id, deviceKeyId(key), Buffer.from(key), r.created_at);
+      }
+      if (legacy.length > 0) {
+        this.db.exec('UPDATE subjects SET device_public_key = NULL');
+      }
+      this.db.exec(
+        `CREATE INDEX IF NOT EXISTS verifications_device_failures ON verifications(subject_id, device_id, at)
+           WHERE kind = 'verify' AND decision = 'reject'`,
+      );
+      this.db.exec("UPDATE meta SET value = '2' WHERE key = 'schema_version'");
+    })();
     this.statements.clear();
   }
 
@@ -227,13 +281,14 @@ export class SqliteStore implements Store {
   async putSubject(subject: NewSubject): Promise<void> {
     const s = check.newSubject(subject);
     try {
-      this.q(
-        'INSERT INTO subjects(subject_id, device_public_key, created_at) VALUES (?, ?, ?)',
-      ).run(
-        s.subjectId,
-        s.devicePublicKey === null ? null : Buffer.from(s.devicePublicKey),
-        s.createdAt,
-      );
+      this.db.transaction(() => {
+        this.q('INSERT INTO subjects(subject_id, created_at) VALUES (?, ?)').run(
+          s.subjectId,
+          s.createdAt,
+        );
+        if (s.devicePublicKey !== null)
+          this.insertKeyTx(s.subjectId, s.devicePublicKey, s.createdAt);
+      })();
     } catch (e) {
       if (isConstraint(e, 'PRIMARYKEY')) throw new StoreError('conflict', 'subject already exists');
       throw e;
@@ -241,7 +296,7 @@ export class SqliteStore implements Store {
   }
 
   async getSubject(subjectId: string): Promise<SubjectRecord | null> {
-    const row = this.q('SELECT * FROM subjects WHERE subject_id = ?').get(
+    const row = this.q(`${SUBJECT_SELECT} WHERE s.subject_id = ?`).get(
       check.id('subjectId', subjectId),
     ) as Row | undefined;
     return row === undefined ? null : subjectFromRow(row);
@@ -251,7 +306,7 @@ export class SqliteStore implements Store {
     const limit = check.intRange('limit', opts.limit, 1, 1000);
     const after = opts.after === undefined ? '' : check.id('after', opts.after);
     const rows = this.q(
-      'SELECT * FROM subjects WHERE subject_id > ? ORDER BY subject_id LIMIT ?',
+      `${SUBJECT_SELECT} WHERE s.subject_id > ? ORDER BY s.subject_id LIMIT ?`,
     ).all(after, limit) as Row[];
     return rows.map(subjectFromRow);
   }
@@ -265,6 +320,7 @@ export class SqliteStore implements Store {
         sid,
       ).changes;
       this.q('DELETE FROM sessions WHERE subject_id = ?').run(sid);
+      this.q('DELETE FROM device_keys WHERE subject_id = ?').run(sid);
       const deleted = this.q('DELETE FROM subjects WHERE subject_id = ?').run(sid).changes > 0;
       return {
         deleted,
@@ -292,6 +348,78 @@ export class SqliteStore implements Store {
     );
   }
 
+  // ---- device keys ------------------------------------------------------------------------
+
+  async listDeviceKeys(subjectId: string): Promise<DeviceKeyRecord[]> {
+    const rows = this.q(
+      'SELECT * FROM device_keys WHERE subject_id = ? ORDER BY added_at, key_id',
+    ).all(check.id('subjectId', subjectId)) as Row[];
+    return rows.map(deviceKeyFromRow);
+  }
+
+  async addDeviceKey(
+    subjectId: string,
+    publicKey: Uint8Array,
+    at: number,
+  ): Promise<DeviceKeyRecord> {
+    const sid = check.id('subjectId', subjectId);
+    const key = check.bytes('publicKey', publicKey, 1, 1024);
+    const t = check.time('at', at);
+    return this.db.transaction(() => {
+      if (this.q('SELECT 1 FROM subjects WHERE subject_id = ?').get(sid) === undefined) {
+        throw new StoreError('unknown_subject', 'subject does not exist');
+      }
+      this.insertKeyTx(sid, key, t);
+      return deviceKeyFromRow(
+        this.q('SELECT * FROM device_keys WHERE subject_id = ? AND key_id = ?').get(
+          sid,
+          deviceKeyId(key),
+        ) as Row,
+      );
+    })();
+  }
+
+  async removeDeviceKey(subjectId: string, keyId: string): Promise<boolean> {
+    return (
+      this.q('DELETE FROM device_keys WHERE subject_id = ? AND key_id = ?').run(
+        check.id('subjectId', subjectId),
+        check.id('keyId', keyId),
+      ).changes > 0
+    );
+  }
+
+  private insertKeyTx(subjectId: string, key: Uint8Array, at: number): void {
+    this.q(
+      'INSERT OR IGNORE INTO device_keys(subject_id, key_id, public_key, added_at) VALUES (?, ?, ?, ?)',
+    ).run(subjectId, deviceKeyId(key), Buffer.from(key), at);
+  }
+
+  /** Binds `key` when the subject has none; throws device_mismatch when it has others. */
+  private bindKeyTx(subjectId: string, key: Uint8Array | null, at: number): boolean {
+    if (key === null) return false;
+    const keys = this.q('SELECT key_id FROM device_keys WHERE subject_id = ?').all(
+      subjectId,
+    ) as Row[];
+    if (keys.length === 0) {
+      this.insertKeyTx(subjectId, key, at);
+      return true;
+    }
+    const id = deviceKeyId(key);
+    if (!keys.some((k) => k.key_id === id)) {
+      throw new StoreError('device_mismatch', 'the subject is bound to other device keys');
+    }
+    return false;
+  }
+
+  async useGrant(grantId: string, expiresAt: number): Promise<boolean> {
+    return (
+      this.q('INSERT OR IGNORE INTO grants_used(grant_id, expires_at) VALUES (?, ?)').run(
+        check.id('grantId', grantId),
+        check.time('expiresAt', expiresAt),
+      ).changes > 0
+    );
+  }
+
   // ---- templates --------------------------------------------------------------------------
 
   async addTemplate(template: NewTemplate): Promise<void> {
@@ -303,35 +431,35 @@ export class SqliteStore implements Store {
 
   async enrol(
     subject: NewSubject,
-    template: NewTemplate,
+    templates: NewTemplate | NewTemplate[],
     opts: { replace?: boolean } = {},
   ): Promise<EnrolResult> {
     const s = check.newSubject(subject);
-    const t = check.newTemplate(template);
-    if (s.subjectId !== t.subjectId) {
-      throw new StoreError('invalid_input', 'template.subjectId must equal subject.subjectId');
-    }
-    const sealed = this.keyring.seal(t.vector, t);
+    const ts = check.newTemplates(s.subjectId, templates);
+    const sealed = ts.map((t) => this.keyring.seal(t.vector, t));
     const out = this.db.transaction(() => {
       const subjectCreated =
         this.q(
-          `INSERT INTO subjects(subject_id, device_public_key, created_at) VALUES (?, ?, ?)
+          `INSERT INTO subjects(subject_id, created_at) VALUES (?, ?)
              ON CONFLICT(subject_id) DO NOTHING`,
-        ).run(
-          s.subjectId,
-          s.devicePublicKey === null ? null : Buffer.from(s.devicePublicKey),
-          s.createdAt,
-        ).changes > 0;
+        ).run(s.subjectId, s.createdAt).changes > 0;
+      const keyBound = this.bindKeyTx(s.subjectId, s.devicePublicKey, s.createdAt);
       const removed = opts.replace === true ? this.removeTemplatesTx(s.subjectId) : [];
-      return { subjectCreated, removed, gen: this.insertTemplateTx(t, sealed) };
+      const gens = ts.map((t, i) => this.insertTemplateTx(t, sealed[i] as SealedVector));
+      return { subjectCreated, keyBound, removed, gens };
     })();
     for (const [modelId, gen] of out.removed) {
       this.cache.applied(modelId, gen, (ix) => ix.removeSubject(s.subjectId));
     }
     if (out.removed.length > 0) this.scrubWal();
-    this.cache.applied(t.modelId, out.gen, (ix) => ix.add(t.templateId, t.subjectId, t.vector));
+    ts.forEach((t, i) =>
+      this.cache.applied(t.modelId, out.gens[i] as number, (ix) =>
+        ix.add(t.templateId, t.subjectId, t.vector),
+      ),
+    );
     return {
       subjectCreated: out.subjectCreated,
+      keyBound: out.keyBound,
       templatesReplaced: out.removed.reduce((n, [, , c]) => n + c, 0),
     };
   }
@@ -347,14 +475,14 @@ export class SqliteStore implements Store {
     return this.db.transaction(() => {
       let subjectsCreated = 0;
       for (const { subject: s, template: t, sealed } of items) {
-        subjectsCreated += this.q(
-          `INSERT INTO subjects(subject_id, device_public_key, created_at) VALUES (?, ?, ?)
+        const created = this.q(
+          `INSERT INTO subjects(subject_id, created_at) VALUES (?, ?)
              ON CONFLICT(subject_id) DO NOTHING`,
-        ).run(
-          s.subjectId,
-          s.devicePublicKey === null ? null : Buffer.from(s.devicePublicKey),
-          s.createdAt,
-        ).changes;
+        ).run(s.subjectId, s.createdAt).changes;
+        subjectsCreated += created;
+        if (created > 0 && s.devicePublicKey !== null) {
+          this.insertKeyTx(s.subjectId, s.devicePublicKey, s.createdAt);
+        }
         this.insertTemplateTx(t, sealed);
       }
       return { subjectsCreated, templatesAdded: items.length };
@@ -545,8 +673,8 @@ export class SqliteStore implements Store {
     const r = check.verification(record);
     try {
       this.q(
-        'INSERT INTO verifications(id, subject_id, kind, decision, score, at) VALUES (?, ?, ?, ?, ?, ?)',
-      ).run(r.id, r.subjectId, r.kind, r.decision, r.score, r.at);
+        'INSERT INTO verifications(id, subject_id, kind, decision, score, at, device_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ).run(r.id, r.subjectId, r.kind, r.decision, r.score, r.at, r.deviceId ?? null);
     } catch (e) {
       if (isConstraint(e, 'PRIMARYKEY')) {
         throw new StoreError('conflict', 'verification record already exists');
@@ -555,11 +683,21 @@ export class SqliteStore implements Store {
     }
   }
 
-  async countFailures(subjectId: string, since: number): Promise<number> {
-    const row = this.q(
-      `SELECT count(*) AS n FROM verifications
-         WHERE subject_id = ? AND kind = 'verify' AND decision = 'reject' AND at >= ?`,
-    ).get(check.id('subjectId', subjectId), check.time('since', since)) as { n: number };
+  async countFailures(subjectId: string, since: number, deviceId?: string): Promise<number> {
+    const sid = check.id('subjectId', subjectId);
+    const t = check.time('since', since);
+    const row = (
+      deviceId === undefined
+        ? this.q(
+            `SELECT count(*) AS n FROM verifications
+               WHERE subject_id = ? AND kind = 'verify' AND decision = 'reject' AND at >= ?`,
+          ).get(sid, t)
+        : this.q(
+            `SELECT count(*) AS n FROM verifications
+               WHERE subject_id = ? AND device_id = ? AND kind = 'verify' AND decision = 'reject'
+                 AND at >= ?`,
+          ).get(sid, check.id('deviceId', deviceId), t)
+    ) as { n: number };
     return row.n;
   }
 
@@ -598,6 +736,7 @@ export class SqliteStore implements Store {
         calls: this.q('DELETE FROM calls WHERE at < ?').run(t - p.callLogMs).changes,
         sessions: this.q('DELETE FROM sessions WHERE expires_at < ?').run(t - p.sessionMs).changes,
       };
+      this.q('DELETE FROM grants_used WHERE expires_at < ?').run(t);
       this.q(pruneChangesSql('?')).run(CHANGE_LOG_KEEP);
       return out;
     })();
@@ -608,7 +747,10 @@ export class SqliteStore implements Store {
   async exportSubject(subjectId: string): Promise<SubjectExport> {
     const sid = check.id('subjectId', subjectId);
     const read = this.db.transaction(() => ({
-      subject: this.q('SELECT * FROM subjects WHERE subject_id = ?').get(sid) as Row | undefined,
+      subject: this.q(`${SUBJECT_SELECT} WHERE s.subject_id = ?`).get(sid) as Row | undefined,
+      keys: this.q('SELECT * FROM device_keys WHERE subject_id = ? ORDER BY added_at, key_id').all(
+        sid,
+      ) as Row[],
       templates: this.q(
         'SELECT * FROM templates WHERE subject_id = ? ORDER BY created_at, template_id',
       ).all(sid) as Row[],
@@ -628,7 +770,11 @@ export class SqliteStore implements Store {
               subjectId: s.subjectId,
               createdAt: s.createdAt,
               suspendedUntil: s.suspendedUntil,
-              devicePublicKey: s.devicePublicKey === null ? null : toBase64(s.devicePublicKey),
+              deviceKeys: read.keys.map(deviceKeyFromRow).map((k) => ({
+                keyId: k.keyId,
+                publicKey: toBase64(k.publicKey),
+                addedAt: k.addedAt,
+              })),
             },
       templates: read.templates.map((r) => {
         const t = this.templateFromRow(r);

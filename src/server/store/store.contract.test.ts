@@ -97,10 +97,12 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
       await store.putSubject({ subjectId: 'c', devicePublicKey: null, createdAt: T0 + 2 });
       expect(await store.getSubject('b')).toEqual({
         subjectId: 'b',
-        devicePublicKey: key,
         createdAt: T0,
         suspendedUntil: null,
+        deviceKeys: 1,
       });
+      expect((await store.listDeviceKeys('b')).map((k) => k.publicKey)).toEqual([key]);
+      expect((await store.getSubject('a'))?.deviceKeys).toBe(0);
       expect(await store.getSubject('zz')).toBeNull();
       const page1 = await store.listSubjects({ limit: 2 });
       expect(page1.map((s) => s.subjectId)).toEqual(['a', 'b']);
@@ -200,9 +202,14 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
         vector: vec(11),
         createdAt: T0,
       };
-      expect(await store.enrol(subject, t)).toEqual({ subjectCreated: true, templatesReplaced: 0 });
+      expect(await store.enrol(subject, t)).toEqual({
+        subjectCreated: true,
+        keyBound: true,
+        templatesReplaced: 0,
+      });
       expect(await store.enrol(subject, { ...t, templateId: 'e1-b', vector: vec(12) })).toEqual({
         subjectCreated: false,
+        keyBound: false,
         templatesReplaced: 0,
       });
       expect((await store.listTemplates('e1')).map((x) => x.templateId)).toEqual(['e1-a', 'e1-b']);
@@ -212,6 +219,7 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
       const c = { ...t, templateId: 'e1-c', modelId: 'm2', vector: vec(13) };
       expect(await store.enrol(subject, c, { replace: true })).toEqual({
         subjectCreated: false,
+        keyBound: false,
         templatesReplaced: 2,
       });
       expect((await store.listTemplates('e1')).map((x) => x.templateId)).toEqual(['e1-c']);
@@ -285,6 +293,93 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
       await expectStoreError(store.identify(vec(1), 'm1', 0), 'invalid_input');
       await expectStoreError(store.identify(vec(1), 'm1', 101), 'invalid_input');
       await expectStoreError(store.identify(vec(1), '', 1), 'invalid_input');
+    });
+  });
+
+  describe('device keys and grants', () => {
+    const k1 = new Uint8Array(65).fill(1);
+    const k2 = new Uint8Array(65).fill(2);
+    const tpl = (id: string, subjectId: string, seed: number) => ({
+      templateId: id,
+      subjectId,
+      modelId: 'm1',
+      vector: vec(seed),
+      createdAt: T0,
+    });
+
+    it('the first enrolment binds its key, also for a pre-created subject; others are refused', async () => {
+      await store.putSubject({ subjectId: 'pre', devicePublicKey: null, createdAt: T0 });
+      const r = await store.enrol(
+        { subjectId: 'pre', devicePublicKey: k1, createdAt: T0 + 1 },
+        tpl('p1', 'pre', 1),
+      );
+      expect(r.keyBound).toBe(true);
+      expect((await store.listDeviceKeys('pre')).map((k) => k.publicKey)).toEqual([k1]);
+      const before = await store.snapshot();
+      await expectStoreError(
+        store.enrol(
+          { subjectId: 'pre', devicePublicKey: k2, createdAt: T0 + 2 },
+          tpl('p2', 'pre', 2),
+          { replace: true },
+        ),
+        'device_mismatch',
+      );
+      expect(await store.snapshot()).toEqual(before); // nothing written
+      // The owner's own key re-enrols.
+      const again = await store.enrol(
+        { subjectId: 'pre', devicePublicKey: k1, createdAt: T0 + 3 },
+        [tpl('p3', 'pre', 3), tpl('p4', 'pre', 4)],
+        { replace: true },
+      );
+      expect(again).toEqual({ subjectCreated: false, keyBound: false, templatesReplaced: 1 });
+      expect((await store.listTemplates('pre')).map((t) => t.templateId)).toEqual(['p3', 'p4']);
+    });
+
+    it('adds, lists, removes keys; deletion and export include them', async () => {
+      await store.enrol(
+        { subjectId: 'dk', devicePublicKey: k1, createdAt: T0 },
+        tpl('d1', 'dk', 5),
+      );
+      const added = await store.addDeviceKey('dk', k2, T0 + 5);
+      expect(added.publicKey).toEqual(k2);
+      expect(await store.addDeviceKey('dk', k2, T0 + 9)).toEqual(added); // idempotent
+      expect((await store.listDeviceKeys('dk')).map((k) => k.addedAt)).toEqual([T0, T0 + 5]);
+      expect((await store.getSubject('dk'))?.deviceKeys).toBe(2);
+      expect((await store.exportSubject('dk')).subject?.deviceKeys).toHaveLength(2);
+      expect(await store.removeDeviceKey('dk', added.keyId)).toBe(true);
+      expect(await store.removeDeviceKey('dk', added.keyId)).toBe(false);
+      await expectStoreError(store.addDeviceKey('nobody', k1, T0), 'unknown_subject');
+      await store.deleteSubject('dk');
+      expect(await store.listDeviceKeys('dk')).toEqual([]);
+    });
+
+    it('a grant id is used once, across instances', async () => {
+      const other = await sibling();
+      expect(await store.useGrant('grant-id-aaaaaaaaaaaa', T0 + 1000)).toBe(true);
+      expect(await other.useGrant('grant-id-aaaaaaaaaaaa', T0 + 1000)).toBe(false);
+      expect(await store.useGrant('grant-id-bbbbbbbbbbbb', T0 + 1000)).toBe(true);
+      await store.purge(T0 + 2000);
+      expect((await store.snapshot()).counts.grants_used).toBe(0);
+    });
+
+    it('counts failures per device key', async () => {
+      const rec = (id: string, deviceId: string | undefined) =>
+        store.addVerification({
+          id,
+          subjectId: 's9',
+          kind: 'verify',
+          decision: 'reject',
+          score: null,
+          at: T0,
+          ...(deviceId ? { deviceId } : {}),
+        });
+      await rec('f1', 'dev-a');
+      await rec('f2', 'dev-a');
+      await rec('f3', 'dev-b');
+      await rec('f4', undefined);
+      expect(await store.countFailures('s9', T0)).toBe(4);
+      expect(await store.countFailures('s9', T0, 'dev-a')).toBe(2);
+      expect(await store.countFailures('s9', T0, 'dev-c')).toBe(0);
     });
   });
 
@@ -511,7 +606,7 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
       });
 
       const exp = await store.exportSubject('s1');
-      expect(exp.subject).toMatchObject({ subjectId: 's1', devicePublicKey: null });
+      expect(exp.subject).toMatchObject({ subjectId: 's1', deviceKeys: [] });
       expect(exp.templates).toHaveLength(1);
       const decoded = new Float32Array(
         new Uint8Array(Buffer.from(exp.templates[0]!.vector, 'base64')).buffer,

@@ -13,7 +13,8 @@ export type StoreErrorCode =
   | 'unknown_subject' // the referenced subject does not exist; nothing was written
   | 'conflict' // an id that must be unique already exists; nothing was written
   | 'key_unavailable' // a row was encrypted under a key id this process does not hold
-  | 'corrupt'; // a stored row failed authentication (tampered or wrong key)
+  | 'corrupt' // a stored row failed authentication (tampered or wrong key)
+  | 'device_mismatch'; // the subject is bound to other device keys; nothing was written
 
 /** Every error the store raises on purpose. Anything else is a bug or an outage. */
 export class StoreError extends Error {
@@ -28,14 +29,29 @@ export class StoreError extends Error {
 
 export interface NewSubject {
   subjectId: string;
-  /** Raw device public key (e.g. SEC1 P-256) registered at enrolment; null when not bound. */
+  /**
+   * Raw device public key (SEC1 P-256) to bind: registered when the subject has no device key
+   * yet (first enrolment, also of a subject the operator pre-created); null binds nothing.
+   */
   devicePublicKey: Uint8Array | null;
   createdAt: number;
 }
 
-export interface SubjectRecord extends NewSubject {
+export interface SubjectRecord {
+  subjectId: string;
+  createdAt: number;
   /** Face verification suspended for this subject until this time (operator/risk); null = not. */
   suspendedUntil: number | null;
+  /** Number of registered device keys (listDeviceKeys has them). */
+  deviceKeys: number;
+}
+
+/** One device key of a subject (a person may use several browsers / devices). */
+export interface DeviceKeyRecord {
+  /** Short stable id: base64url of the first 12 bytes of SHA-256(publicKey). */
+  keyId: string;
+  publicKey: Uint8Array;
+  addedAt: number;
 }
 
 export interface NewTemplate {
@@ -51,6 +67,8 @@ export type TemplateRecord = NewTemplate;
 
 export interface EnrolResult {
   subjectCreated: boolean;
+  /** The subject had no device key and the given one was registered in the same transaction. */
+  keyBound: boolean;
   /** Previous templates deleted by `replace: true`. */
   templatesReplaced: number;
 }
@@ -121,6 +139,8 @@ export interface VerificationRecord {
   decision: VerificationDecision;
   score: number | null;
   at: number;
+  /** Device key id of the attempt (lockout is counted per subject and device key). */
+  deviceId?: string | null;
 }
 
 /** Troubleshooting call log: no face data, no personal data (clientHash is a keyed hash). */
@@ -164,7 +184,7 @@ export interface SubjectExport {
     subjectId: string;
     createdAt: number;
     suspendedUntil: number | null;
-    devicePublicKey: string | null; // base64
+    deviceKeys: { keyId: string; publicKey: string; addedAt: number }[]; // publicKey base64
   } | null;
   templates: { templateId: string; modelId: string; createdAt: number; vector: string }[]; // base64 float32 LE
   consents: ConsentRecord[];
@@ -198,18 +218,32 @@ export interface Store {
   /** Returns false for an unknown subject. */
   setSuspended(subjectId: string, until: number | null): Promise<boolean>;
 
+  // Device keys (a list per subject; each removable).
+  /** Ordered by addedAt then keyId; [] for an unknown subject. */
+  listDeviceKeys(subjectId: string): Promise<DeviceKeyRecord[]>;
+  /** Adds a key (idempotent: an existing key is returned as it is). Throws unknown_subject. */
+  addDeviceKey(subjectId: string, publicKey: Uint8Array, at: number): Promise<DeviceKeyRecord>;
+  /** Returns false when the subject has no such key. */
+  removeDeviceKey(subjectId: string, keyId: string): Promise<boolean>;
+
+  // Host grants.
+  /** Records a grant id as used; false when it was already used (single use across instances). */
+  useGrant(grantId: string, expiresAt: number): Promise<boolean>;
+
   // Templates.
   /** Throws unknown_subject / invalid_input / conflict; nothing is written on error. */
   addTemplate(template: NewTemplate): Promise<void>;
   /**
-   * Enrolment in one transaction: creates the subject if it does not exist yet (an existing
-   * subject is left as it is) and adds the template, so a crash never leaves half of it.
-   * `replace: true` (re-enrolment, correction, new model) deletes the subject's previous
-   * templates in the same transaction.
+   * Enrolment in one transaction: creates the subject if it does not exist yet, binds
+   * `subject.devicePublicKey` when the subject has no device key yet, and adds the templates
+   * (one per captured frame), so a crash never leaves half of it. When the subject already has
+   * device keys and `subject.devicePublicKey` is not one of them, throws device_mismatch and
+   * writes nothing (the owner's record belongs to the owner's devices). `replace: true`
+   * (re-enrolment, correction, new model) deletes the previous templates in the same transaction.
    */
   enrol(
     subject: NewSubject,
-    template: NewTemplate,
+    templates: NewTemplate | NewTemplate[],
     opts?: { replace?: boolean },
   ): Promise<EnrolResult>;
   /**
@@ -243,8 +277,11 @@ export interface Store {
 
   // Verification records.
   addVerification(record: VerificationRecord): Promise<void>;
-  /** Rejected 'verify' attempts for the subject at or after `since`. */
-  countFailures(subjectId: string, since: number): Promise<number>;
+  /**
+   * Rejected 'verify' attempts for the subject at or after `since`; with `deviceId`, only
+   * those made with that device key (so a stranger's failures never lock the owner out).
+   */
+  countFailures(subjectId: string, since: number, deviceId?: string): Promise<number>;
 
   // Call log.
   addCall(call: CallRecord): Promise<void>;

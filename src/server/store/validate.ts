@@ -155,7 +155,22 @@ export function verification(r: VerificationRecord): VerificationRecord {
     decision: r.decision,
     score: r.score,
     at: time('at', r.at),
+    ...(r.deviceId === undefined || r.deviceId === null
+      ? {}
+      : { deviceId: text('deviceId', r.deviceId, 64) }),
   };
+}
+
+export function newTemplates(subjectId: string, ts: NewTemplate | NewTemplate[]): NewTemplate[] {
+  const list = Array.isArray(ts) ? ts : [ts];
+  if (list.length < 1 || list.length > 16) throw bad('templates', 'must have 1..16 entries');
+  return list.map((t) => {
+    const c = newTemplate(t);
+    if (c.subjectId !== subjectId) {
+      throw bad('templates', 'template.subjectId must equal subject.subjectId');
+    }
+    return c;
+  });
 }
 
 export function call(c: CallRecord): CallRecord {

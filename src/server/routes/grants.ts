@@ -1,0 +1,45 @@
+// POST /v1/grants (operator key, server to server): a host backend that holds only the operator
+// key asks the endpoint to mint the grant instead of minting it with the shared grant secret.
+
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import { ProtocolError } from '../../protocol/errors';
+import { CHALLENGE_SET_NAMES, PURPOSES, type ChallengeSet } from '../../protocol/payload';
+import { isValidId, readJson, requireOperator, type AppDeps, type AppEnv } from '../context';
+import { DEFAULT_GRANT_TTL_MS, MAX_GRANT_TTL_MS, mintGrant } from '../grants';
+
+const body = z.strictObject({
+  purpose: z.enum(PURPOSES),
+  subjectId: z.string().refine(isValidId).optional(),
+  ttlMs: z.number().int().min(1000).max(MAX_GRANT_TTL_MS).optional(),
+  challengeSet: z.enum(CHALLENGE_SET_NAMES as [ChallengeSet, ...ChallengeSet[]]).optional(),
+});
+
+export function grantRoutes(app: Hono<AppEnv>, d: AppDeps): void {
+  app.post('/v1/grants', async (c) => {
+    requireOperator(c, d.config);
+    const req = await readJson(c, body, d.config.maxJsonBytes);
+    const secret = d.config.grantSecrets[0];
+    if (secret === undefined) throw new ProtocolError('bad_request', 'no grant secret configured');
+    if ((req.purpose === 'identify') !== (req.subjectId === undefined)) {
+      throw new ProtocolError(
+        'bad_request',
+        req.purpose === 'identify' ? 'identify takes no subjectId' : 'subjectId is required',
+      );
+    }
+    const now = d.now();
+    const grant = mintGrant(
+      secret,
+      {
+        purpose: req.purpose,
+        audience: d.config.audience,
+        ...(req.subjectId !== undefined ? { subjectId: req.subjectId } : {}),
+        ...(req.ttlMs !== undefined ? { ttlMs: req.ttlMs } : {}),
+        ...(req.challengeSet !== undefined ? { challengeSet: req.challengeSet } : {}),
+      },
+      now,
+      d.random,
+    );
+    return c.json({ grant, expiresAt: now + (req.ttlMs ?? DEFAULT_GRANT_TTL_MS) }, 201);
+  });
+}
