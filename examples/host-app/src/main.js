@@ -1,0 +1,35 @@
+// The page: <face-verify> with a grant from our backend for every session, and every result
+// sent to our backend, which trusts only the endpoint's signed receipt (never the page).
+import 'face-verify/define';
+
+const ENDPOINT = import.meta.env.VITE_FV_ENDPOINT ?? 'http://127.0.0.1:8797';
+// A real app knows who is signed in; here `?mode=enroll|verify&subject=…` chooses.
+const q = new URLSearchParams(location.search);
+const fv = document.querySelector('face-verify');
+fv.setAttribute('endpoint', ENDPOINT);
+fv.setAttribute('mode', q.get('mode') ?? 'enroll');
+fv.setAttribute('subject', q.get('subject') ?? 'alice');
+
+fv.getGrant = async ({ purpose, subjectId }) => {
+  const res = await fetch('/api/grant', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ purpose, subjectId }),
+  });
+  if (!res.ok) throw new Error(`grant refused (${res.status})`);
+  return (await res.json()).grant;
+};
+
+const verdict = document.getElementById('verdict');
+fv.addEventListener('fv-result', async (e) => {
+  const res = await fetch('/api/check', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(e.detail),
+  });
+  const { verified } = await res.json();
+  verdict.dataset.verified = String(verified);
+  verdict.textContent = verified
+    ? `Our backend checked the receipt: ${e.detail.decision}`
+    : 'Our backend could not verify the receipt';
+});
