@@ -2,7 +2,8 @@
 // the tarball into a temporary copy of examples/host-app, and there runs every command of the
 // README's "Use it in your app": `face-verify assets`, `doctor`, `vite build` with
 // `face-verify/vite`, `face-verify serve` and the example's own Playwright test, which imports
-// `face-verify/testing` from node_modules and enrols then verifies with the puppet camera.
+// `face-verify/testing` from node_modules and enrols then verifies with the puppet camera;
+// then `keys rotate`, `retention --once` and `doctor` on the data `serve` left.
 //
 // face-verify itself comes only from the tarball. Its dependencies (and the example's
 // dev dependencies) are linked from this repository's node_modules, the same versions the lock
@@ -124,6 +125,13 @@ try {
     throw new Error('face-verify/vite did not emit models/ into the build');
   }
   step('playwright', 'npx', ['playwright', 'test'], app);
+  // The operator's jobs, on the data directory `serve` created during the test.
+  step('keys', 'npx', ['face-verify', 'keys', 'rotate'], app);
+  step('retention', 'npx', ['face-verify', 'retention', '--once'], app);
+  const doctor = step('doctor', 'npx', ['face-verify', 'doctor', '--assets', 'dist'], app);
+  if (!/^ok +store sqlite:data\/face-verify\.db opens and reads$/m.test(doctor)) {
+    throw new Error('doctor did not find the store `serve` created');
+  }
   ok = true;
   console.log(`\nexample app green in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 } finally {
