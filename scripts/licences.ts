@@ -6,6 +6,7 @@ import { join } from 'node:path';
 interface PackageJson {
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
   version?: string;
   license?: string | { type: string };
 }
@@ -15,6 +16,7 @@ const rows: string[] = [];
 for (const [group, deps] of [
   ['runtime', root.dependencies ?? {}],
   ['dev', root.devDependencies ?? {}],
+  ['optional peer', root.peerDependencies ?? {}],
 ] as const) {
   for (const name of Object.keys(deps).sort()) {
     const pkg = JSON.parse(
