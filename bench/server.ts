@@ -32,6 +32,7 @@ import { checkLiveness, checkVector, type SessionInfo } from '../src/protocol/se
 import { sealSubmission } from '../src/crypto/seal';
 import { createApp } from '../src/server/app';
 import { defaultConfig, type ServerConfig } from '../src/server/config';
+import { mintGrant } from '../src/server/grants';
 import { ServerKeys } from '../src/server/keys';
 import { DataKeyring } from '../src/server/store/at-rest';
 import { SqliteStore } from '../src/server/store/sqlite';
@@ -58,11 +59,21 @@ const VERIFY_SUBJECTS = 200;
 const IDENTIFY_QUERIES = 200;
 const CEILING_IN_FLIGHT = 4;
 
+/** Sessions go through host grants, as in production (the host backend's secret). */
+const GRANT_SECRET = 'bench-host-grant-secret-0123456789abcdef';
+const grant = (purpose: 'enroll' | 'verify' | 'identify', subjectId?: string) =>
+  mintGrant(GRANT_SECRET, {
+    purpose,
+    audience: 'face-verify',
+    ...(subjectId ? { subjectId } : {}),
+  });
+
 function config(): ServerConfig {
   return defaultConfig({
     origins: [ORIGIN],
     modelIds: [MODEL],
     operatorKey: 'bench-operator-key-0123456789',
+    grantSecrets: [GRANT_SECRET],
     rateLimit: { perSecond: 1e9, burst: 1e9 },
     lockout: { maxFailures: 1e9, windowMs: 60_000 },
   });
@@ -310,7 +321,9 @@ async function main(): Promise<void> {
     const seedMs = performance.now() - t0;
     for (let i = 0; i < VERIFY_SUBJECTS; i++) {
       const subjectId = `v-${i}`;
+      const s = (await post('/v1/sessions', { grant: grant('enroll', subjectId) })) as SessionInfo;
       await post('/v1/consents', {
+        sessionId: s.sessionId,
         subjectId,
         policyVersion: 'bench',
         purposes: ['enroll', 'verify'],
@@ -318,7 +331,6 @@ async function main(): Promise<void> {
         guardian: false,
         accepted: true,
       });
-      const s = (await post('/v1/sessions', { purpose: 'enroll', subjectId })) as SessionInfo;
       const env = await sealSubmission({
         payload: payload(s, unitVector(i + 1), Date.now()),
         keyId: s.keyId,
@@ -361,10 +373,7 @@ async function main(): Promise<void> {
     const tGen = performance.now();
     for (let i = 0; i < needed; i++) {
       const k = i % VERIFY_SUBJECTS;
-      const s = (await post('/v1/sessions', {
-        purpose: 'verify',
-        subjectId: `v-${k}`,
-      })) as SessionInfo;
+      const s = (await post('/v1/sessions', { grant: grant('verify', `v-${k}`) })) as SessionInfo;
       const env = await sealSubmission({
         payload: payload(s, unitVector(k + 1), Date.now()),
         keyId: s.keyId,
@@ -376,7 +385,7 @@ async function main(): Promise<void> {
     }
     const idBodies: string[] = [];
     for (let i = 0; i < IDENTIFY_QUERIES + 20; i++) {
-      const s = (await post('/v1/sessions', { purpose: 'identify' })) as SessionInfo;
+      const s = (await post('/v1/sessions', { grant: grant('identify') })) as SessionInfo;
       const q = unitVector(1_000_000 + ((i * 7919) % TEMPLATES));
       const env = await sealSubmission({
         payload: payload(s, q, Date.now()),

@@ -2,7 +2,7 @@
 // operator's face library through /fv-admin (scripts/start.ts adds the operator key there).
 
 import '../src/define';
-import { createApiClient } from '../src/api/client';
+import { createApiClient, type GrantRequest } from '../src/api/client';
 import type { FaceVerify } from '../src/element/face-verify';
 import { LocalStore } from '../src/storage/db';
 
@@ -23,11 +23,23 @@ function settings() {
   };
 }
 
+/** Asks the demo's host backend (scripts/start.ts) for a grant, as an integrator's page would. */
+async function getGrant(request: GrantRequest): Promise<string> {
+  const res = await fetch('/demo-host/grant', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(request),
+  });
+  if (!res.ok) throw new Error(`grant: HTTP ${res.status}`);
+  return ((await res.json()) as { grant: string }).grant;
+}
+
 function load(): void {
   const s = settings();
   el?.remove();
   const next = document.createElement('face-verify');
   next.setAttribute('endpoint', '/fv');
+  next.getGrant = getGrant;
   next.setAttribute('mode', s.mode);
   if (s.mode !== 'identify') next.setAttribute('subject', s.subject);
   next.setAttribute('lang', s.lang);
@@ -125,6 +137,7 @@ $('#export-btn').addEventListener('click', async () => {
     const client = createApiClient({
       endpoint: new URL('/fv', location.href).href,
       deviceKey: () => store.deviceKey(),
+      getGrant,
     });
     const data = await client.exportSubject(subject);
     out.textContent = JSON.stringify(data, null, 2);

@@ -2,6 +2,9 @@
 // the demo with COOP/COEP. The demo talks to the endpoint same-origin through `/fv`; library
 // management goes through `/fv-admin`, where this process adds the operator key so the key never
 // reaches the browser (a local-demo convenience; production operators call the API server-side).
+// `POST /demo-host/grant` is the demo's stand-in for the integrator's backend: it mints the host
+// grant each session needs. A real host checks who is signed in first and grants only that
+// person's own subject id; this demo has no accounts, so it grants what the page asks for.
 //
 //   npm start                      # demo on http://127.0.0.1:5173/demo/
 //   FV_DEMO_PORT=5180 FV_PORT=8790 npm start
@@ -10,7 +13,9 @@
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createServer, type ViteDevServer } from 'vite';
+import { createServer, type Plugin, type ViteDevServer } from 'vite';
+import type { GrantRequest } from '../src/api/client';
+import { mintGrant } from '../src/server/grants';
 import { manifestModelIds } from '../src/server/config';
 import { startServer, type RunningServer } from '../src/server/main';
 
@@ -30,6 +35,41 @@ export function embeddingModelId(): string | null {
   } catch {
     return null;
   }
+}
+
+/** The demo's host backend: one route that mints a grant with the endpoint's grant secret. */
+function demoHost(endpoint: RunningServer): Plugin {
+  return {
+    name: 'face-verify-demo-host',
+    configureServer(server) {
+      server.middlewares.use('/demo-host/grant', (req, res) => {
+        let body = '';
+        req.on('data', (chunk: Buffer) => {
+          body += chunk.toString('utf8');
+          if (body.length > 4096) req.destroy();
+        });
+        req.on('end', () => {
+          try {
+            if (req.method !== 'POST') throw new Error('POST only');
+            const r = JSON.parse(body) as GrantRequest;
+            const grant = mintGrant(endpoint.grantSecret, {
+              purpose: r.purpose,
+              audience: endpoint.config.audience,
+              ...(r.subjectId ? { subjectId: r.subjectId } : {}),
+              ...(r.challengeSet ? { challengeSet: r.challengeSet } : {}),
+            });
+            res.setHeader('content-type', 'application/json');
+            res.setHeader('cache-control', 'no-store');
+            res.end(JSON.stringify({ grant }));
+          } catch (e) {
+            res.statusCode = 400;
+            res.setHeader('content-type', 'application/json');
+            res.end(JSON.stringify({ error: (e as Error).message }));
+          }
+        });
+      });
+    },
+  };
 }
 
 export async function startDemo(
@@ -55,6 +95,7 @@ export async function startDemo(
       root,
       configFile: `${root}vite.config.ts`,
       logLevel: options.quiet ? 'error' : 'info',
+      plugins: [demoHost(endpoint)],
       server: {
         host: '127.0.0.1',
         port: demoPort,

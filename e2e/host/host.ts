@@ -21,6 +21,19 @@ for (const name of [
 for (const name of ['multi-face']) {
   if (q.get(name) === 'true') el.setAttribute(name, '');
 }
+// The integrator's backend mints one host grant per session (e2e/support/endpoint.ts stands in
+// for it, beside the endpoint).
+const endpoint = q.get('endpoint');
+if (endpoint && q.get('grants') !== 'none') {
+  el.getGrant = async (request) => {
+    const res = await fetch(new URL('/host/grant', endpoint), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(request),
+    });
+    return ((await res.json()) as { grant: string }).grant;
+  };
+}
 const policy = document.createElement('p');
 policy.slot = 'policy';
 policy.textContent =

@@ -2,6 +2,8 @@
 // Test mode adds one thing: with `seed`, every session gets the same challenge order (the
 // shuffle's single-byte draws come from a seeded stream reset per session; nonces and keys stay
 // crypto-random), so a pre-recorded y4m/mjpeg clip can perform the challenges in order.
+// Beside the endpoint, on the same port, `POST /host/grant` stands in for the integrator's
+// backend: it mints the host grant every session needs (no bypass of the trust boundary).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +12,8 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../src/server/app';
 import { defaultConfig, type ServerConfig } from '../../src/server/config';
+import type { GrantRequest } from '../../src/api/client';
+import { mintGrant } from '../../src/server/grants';
 import { ServerKeys } from '../../src/server/keys';
 import { shuffledChallenges } from '../../src/server/routes/sessions';
 import { DataKeyring } from '../../src/server/store/at-rest';
@@ -19,6 +23,8 @@ import type { ChallengeKind } from '../../src/protocol/payload';
 export interface E2eEndpoint {
   url: string;
   dbPath: string;
+  /** The host backend's secret (tests that mint grants themselves). */
+  grantSecret: string;
   close(): Promise<void>;
 }
 
@@ -41,6 +47,36 @@ export function manifestModelIds(): string[] {
     return id ? [id] : ['fr_feature'];
   } catch {
     return ['fr_feature'];
+  }
+}
+
+const GRANT_SECRET = 'e2e-host-grant-secret-0123456789abcdef';
+
+/**
+ * The host backend of the suite's pages: a real integrator checks who is signed in before it
+ * mints; the test host grants what the page asks for (CORS for the configured origins).
+ */
+async function hostGrant(req: Request, config: ServerConfig): Promise<Response> {
+  const origin = req.headers.get('origin') ?? '';
+  const cors: Record<string, string> = config.origins.includes(origin)
+    ? {
+        'access-control-allow-origin': origin,
+        'access-control-allow-methods': 'POST',
+        'access-control-allow-headers': 'content-type',
+      }
+    : {};
+  if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers: cors });
+  try {
+    const r = (await req.json()) as GrantRequest;
+    const grant = mintGrant(config.grantSecrets[0]!, {
+      purpose: r.purpose,
+      audience: config.audience,
+      ...(r.subjectId ? { subjectId: r.subjectId } : {}),
+      ...(r.challengeSet ? { challengeSet: r.challengeSet } : {}),
+    });
+    return Response.json({ grant }, { headers: cors });
+  } catch (e) {
+    return Response.json({ error: String(e) }, { status: 400, headers: cors });
   }
 }
 
@@ -78,6 +114,7 @@ export async function startE2eEndpoint(o: E2eEndpointOptions): Promise<E2eEndpoi
     rateLimit: { perSecond: 1000, burst: 1000 },
     operatorKey: 'e2e-operator-key-0123456789abcdef',
     modelIds: manifestModelIds(),
+    grantSecrets: [GRANT_SECRET],
     ...o.config,
   });
   let seeded = o.seed === undefined ? null : seededBytes(o.seed);
@@ -98,6 +135,7 @@ export async function startE2eEndpoint(o: E2eEndpointOptions): Promise<E2eEndpoi
       ) {
         seeded = seededBytes(o.seed);
       }
+      if (new URL(req.url).pathname === '/host/grant') return hostGrant(req, config);
       return app.fetch(req, env);
     },
   });
@@ -109,6 +147,7 @@ export async function startE2eEndpoint(o: E2eEndpointOptions): Promise<E2eEndpoi
   return {
     url: `http://127.0.0.1:${port}`,
     dbPath,
+    grantSecret: GRANT_SECRET,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.close();

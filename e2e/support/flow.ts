@@ -3,7 +3,7 @@ import { expect, type Page, type TestInfo } from '@playwright/test';
 import { apiOrigin } from './ports';
 
 export interface HostParams {
-  mode: 'enroll' | 'verify' | 'identify';
+  mode: 'enroll' | 'verify' | 'identify' | 'add-device';
   subject?: string;
   lang?: 'en' | 'zh-CN';
   backend?: 'auto' | 'wasm' | 'webgpu';

@@ -3,7 +3,7 @@
 // real app over a real SQLite store, in this Node process) opens and verifies it.
 
 import { expect, test } from '@playwright/test';
-import { harness, unitVector, type Harness } from '../server/testing';
+import { grantFor, harness, unitVector, type Harness } from '../server/testing';
 
 const PAGE = '/test-pages/crypto/index.html';
 const ORIGIN = 'http://127.0.0.1:5174';
@@ -12,12 +12,25 @@ let h: Harness;
 
 test.beforeAll(async () => {
   h = await harness({ origins: [ORIGIN] });
+  // The page signs with the browser's clock; the endpoint checks it against its own.
+  h.clock.now = Date.now();
 });
 test.afterAll(async () => {
   await h?.close();
 });
 
 test.beforeEach(async ({ page }) => {
+  // The host backend: decides who may open a session and mints the grant.
+  await page.route(`${ORIGIN}/host/grant`, async (route) => {
+    const r = JSON.parse(route.request().postData() ?? '{}') as {
+      purpose: 'enroll' | 'verify' | 'identify' | 'rights';
+      subjectId: string;
+    };
+    await route.fulfill({
+      contentType: 'application/json',
+      body: JSON.stringify({ grant: grantFor(h.app, r.purpose, r.subjectId || undefined) }),
+    });
+  });
   // Requests to /fv/* go to the endpoint app with the browser's own headers (Origin included).
   await page.route(`${ORIGIN}/fv/**`, async (route) => {
     const req = route.request();

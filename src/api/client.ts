@@ -199,13 +199,18 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     signal: AbortSignal | undefined,
     o: { challenges?: number; challengeSet?: ChallengeSet; grant?: string } = {},
   ): Promise<SessionInfo> {
-    const grant =
-      o.grant ??
-      (await options.getGrant?.({
+    let grant = o.grant;
+    try {
+      grant ??= await options.getGrant?.({
         purpose,
         subjectId: subjectId ?? '',
         ...(o.challengeSet ? { challengeSet: o.challengeSet } : {}),
-      }));
+      });
+    } catch (cause) {
+      if (signal?.aborted) throw cause;
+      // The host backend could not be reached (or refused): no session can open.
+      throw new ApiError('network', 'the host did not provide a session grant', 0, { cause });
+    }
     return call<SessionInfo>(
       '/v1/sessions',
       {

@@ -77,7 +77,17 @@ const api = {
   /** Consent, enrol and verify through the real client; the test routes /fv/ to the server app. */
   async flow(subjectId: string, vector: number[]) {
     const store = await LocalStore.open(DB);
-    const client = createApiClient({ endpoint: '/fv', deviceKey: () => store.deviceKey() });
+    // The host backend (the test routes /host/grant) authorises every session.
+    const client = createApiClient({
+      endpoint: '/fv',
+      deviceKey: () => store.deviceKey(),
+      getGrant: async (request) =>
+        (
+          (await (
+            await fetch('/host/grant', { method: 'POST', body: JSON.stringify(request) })
+          ).json()) as { grant: string }
+        ).grant,
+    });
     try {
       const quality = { score: 0.9, brightness: 0.5, sharpness: 0.6, faceRatio: 0.3 };
       const capture = (s: SessionInfo) => ({
@@ -87,7 +97,9 @@ const api = {
         antiSpoof: 0.9,
         quality,
       });
+      const sc = await client.createSession('enroll', subjectId);
       await client.recordConsent({
+        sessionId: sc.sessionId,
         subjectId,
         policyVersion: 'sha256-test',
         purposes: ['enroll', 'verify'],
