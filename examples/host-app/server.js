@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
-import { mintGrant, verifyReceipt } from 'face-verify/server';
+import { mintGrant, verifySignedResult } from 'face-verify/server';
 
 const port = Number(process.env.PORT ?? 4187);
 const endpoint = process.env.FV_ENDPOINT ?? 'http://127.0.0.1:8797';
@@ -58,20 +58,11 @@ function grant(body) {
   return mintGrant(grantSecret(), { purpose: body.purpose, subjectId: body.subjectId, audience });
 }
 
-/** True when the endpoint signed exactly this result (key from GET /v1/keys). */
-async function checkReceipt(r) {
-  if (!r.receipt) return false;
+/** The endpoint's signed claims for a result the page relayed, or null (key: GET /v1/keys). */
+async function checkResult(signed) {
   const keys = await (await fetch(`${endpoint}/v1/keys`)).json();
-  if (keys.receipts.keyId !== r.receipt.keyId) return false;
-  const num = (x) => (typeof x === 'number' ? x : Number.NaN); // JSON turns NaN into null
-  const claims = {
-    sessionId: r.sessionId,
-    purpose: r.mode,
-    threshold: num(r.threshold),
-    at: r.receipt.at,
-    entries: [{ subjectId: r.subject, decision: r.decision, score: num(r.score) }],
-  };
-  return verifyReceipt(keys.receipts.publicKey, claims, r.receipt);
+  if (signed?.receipt?.keyId !== keys.receipts.keyId) return null;
+  return verifySignedResult(keys.receipts.publicKey, signed);
 }
 
 async function serveStatic(req, res) {
@@ -99,7 +90,9 @@ createServer(async (req, res) => {
       return g ? json(res, 200, { grant: g }) : json(res, 403, { error: 'not allowed' });
     }
     if (req.method === 'POST' && req.url === '/api/check') {
-      return json(res, 200, { verified: await checkReceipt(await readJson(req)) });
+      // Act on the signed claims only (e.g. sign the person in on a match), never on the page's word.
+      const claims = await checkResult(await readJson(req));
+      return json(res, 200, { verified: claims !== null, decision: claims?.entries[0]?.decision });
     }
     if (req.method === 'GET') return await serveStatic(req, res);
     json(res, 405, {});

@@ -1,7 +1,6 @@
 // `face-verify serve`: the standalone endpoint (SQLite in ./data, or FV_STORE=postgres://…).
 import { parseArgs } from 'node:util';
 import { startServer } from '../server/main';
-import { fileSecret, GRANT_SECRET_FILE } from './secrets';
 
 export async function serveCommand(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const { values } = parseArgs({
@@ -16,13 +15,6 @@ export async function serveCommand(args: string[], env: NodeJS.ProcessEnv): Prom
   const dataDir = values['data-dir'] ?? env['FV_DATA_DIR'] ?? './data';
   const serverEnv: NodeJS.ProcessEnv = { ...env };
   if (values.origins) serverEnv['FV_ORIGINS'] = values.origins;
-  let grantFile: string | null = null;
-  if (!env['FV_GRANT_SECRET'] && env['FV_OPEN_SESSIONS'] !== 'true') {
-    // Like the operator key: one secret per data directory, shared with the host's backend.
-    const secret = fileSecret(dataDir, GRANT_SECRET_FILE);
-    serverEnv['FV_GRANT_SECRET'] = secret.value;
-    grantFile = secret.file;
-  }
   const running = await startServer({
     env: serverEnv,
     dataDir,
@@ -32,9 +24,11 @@ export async function serveCommand(args: string[], env: NodeJS.ProcessEnv): Prom
   const lines = [
     `face-verify endpoint: ${running.url} (store: ${running.store.kind}, data: ${dataDir})`,
     running.operatorKeyFile ? `  operator key: ${running.operatorKeyFile}` : null,
-    grantFile
-      ? `  grant secret: ${grantFile} (give it to your backend as FV_GRANT_SECRET to mint grants)`
-      : null,
+    running.config.openSessions
+      ? '  FV_OPEN_SESSIONS=true: no grant needed to open a session (development only)'
+      : running.grantSecretFile
+        ? `  grant secret: ${running.grantSecretFile} (your backend mints grants with it: FV_GRANT_SECRET)`
+        : null,
     '  Ctrl-C stops it.',
   ];
   console.log(lines.filter((l) => l !== null).join('\n'));

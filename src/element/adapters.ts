@@ -4,6 +4,7 @@
 import { ApiError, createApiClient, type ApiClient, type GrantSource } from '../api/client';
 import type { ErrorCode } from '../protocol/errors';
 import type { Purpose } from '../protocol/payload';
+import { receiptClaimsOf } from '../protocol/receipt';
 import type { SessionInfo as WireSession } from '../protocol/session';
 
 type SessionOptions = NonNullable<Parameters<ApiClient['createSession']>[3]>;
@@ -189,8 +190,9 @@ class EndpointApi implements ApiPort {
     const capture = extraction.capture;
     try {
       if (request.mode === 'enroll') {
-        const r = await this.client.enroll(wire, capture, signal);
+        const { receipt, ...r } = await this.client.enroll(wire, capture, signal);
         return {
+          signed: { claims: receiptClaimsOf({ purpose: 'enroll', ...r }), receipt },
           decision: 'enrolled',
           score: null,
           threshold: null,
@@ -201,11 +203,14 @@ class EndpointApi implements ApiPort {
         };
       }
       if (request.mode === 'verify' || request.mode === 'add-device') {
-        const r =
+        const { receipt, ...r } =
           request.mode === 'verify'
             ? await this.client.verify(wire, capture, signal)
             : await this.client.addDevice(wire, capture, signal);
+        // verify and add-device sign the same claims (receiptClaimsOf reads no other field).
+        const claims = receiptClaimsOf({ purpose: 'verify', ...r });
         return {
+          signed: { claims: { ...claims, purpose: request.mode }, receipt },
           decision: r.decision,
           score: r.score,
           threshold: r.threshold,
@@ -215,7 +220,7 @@ class EndpointApi implements ApiPort {
           reason: r.decision === 'no-match' ? 'below-threshold' : null,
         };
       }
-      const r = await this.client.identify(wire, capture, 5, signal);
+      const { receipt, ...r } = await this.client.identify(wire, capture, 5, signal);
       // One result per submitted vector, in order: face 0 is the primary face.
       const faces = [...r.results]
         .sort((a, b) => a.face - b.face)
@@ -237,6 +242,7 @@ class EndpointApi implements ApiPort {
         candidates: first?.candidates ?? [],
         reason: first?.subject ? null : 'no-candidate-above-threshold',
         faces,
+        signed: { claims: receiptClaimsOf({ purpose: 'identify', ...r }), receipt },
       };
     } catch (error) {
       throw wrap(error);

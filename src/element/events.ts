@@ -10,6 +10,7 @@ import type {
   ProgressPhase,
   Step,
 } from '../flow/machine';
+import type { SignedResult } from '../protocol/receipt';
 
 const init = { bubbles: true, composed: true } as const;
 
@@ -77,6 +78,11 @@ export interface ResultDetail {
   /** Inference backend that actually ran ('webgpu' | 'wasm'), and its wasm thread count. */
   backend: string | null;
   threads: number | null;
+  /**
+   * The endpoint's signed claims and receipt: send it to your backend, which trusts the result
+   * only when `verifySignedResult` (face-verify/server) accepts it. Never trust `decision` alone.
+   */
+  signed: SignedResult | null;
 }
 
 export class FvResultEvent extends CustomEvent<ResultDetail> {

@@ -450,6 +450,7 @@ export class FaceVerify extends LitElement {
           })),
           backend: this.flow.engineInfo?.backend ?? null,
           threads: this.flow.engineInfo?.threads ?? null,
+          signed: r.signed ?? null,
         }),
       );
     }

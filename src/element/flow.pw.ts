@@ -95,6 +95,7 @@ test('enrol: guidance → each server-issued challenge → extracting → submit
       'reason',
       'score',
       'sessionId',
+      'signed',
       'subject',
       'threads',
       'threshold',

@@ -2,6 +2,8 @@
 // (camera, landmarker, worker, endpoint) report back by dispatching `FlowEvent`s. Nothing here
 // touches the DOM, the network or a frame, so every transition is unit-tested in Node.
 
+import type { SignedResult } from '../protocol/receipt';
+
 export type Mode = 'enroll' | 'verify' | 'identify' | 'add-device';
 
 export type Step =
@@ -139,6 +141,8 @@ export interface FlowResult {
   reason: string | null;
   /** Identify: every submitted face in order (primary first); the fields above are face 0's. */
   faces?: readonly FaceResult[];
+  /** The endpoint's signed claims for this result, for the host's backend (verifyReceipt). */
+  signed?: SignedResult;
 }
 
 export type ProgressPhase = 'models' | 'session' | 'extract' | 'submit';

@@ -24,6 +24,15 @@ export interface ReceiptClaims {
   entries: ReceiptEntry[];
 }
 
+/**
+ * What the page hands its host (`fv-result` detail `signed`): the claims and the endpoint's
+ * signature over them. The host's backend checks it with `verifySignedResult`.
+ */
+export interface SignedResult {
+  claims: ReceiptClaims;
+  receipt: Receipt;
+}
+
 export interface Receipt {
   keyId: string;
   at: number;

@@ -17,7 +17,9 @@ export {
   type Receipt,
   type ReceiptClaims,
   type ReceiptEntry,
+  type SignedResult,
 } from '../protocol/receipt';
+export { verifySignedResult } from './signed-result';
 export {
   configFromEnv,
   defaultConfig,

@@ -25,11 +25,12 @@ fv.addEventListener('fv-result', async (e) => {
   const res = await fetch('/api/check', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(e.detail),
+    body: JSON.stringify(e.detail.signed),
   });
-  const { verified } = await res.json();
+  const { verified, decision } = await res.json();
   verdict.dataset.verified = String(verified);
+  verdict.dataset.decision = decision ?? '';
   verdict.textContent = verified
-    ? `Our backend checked the receipt: ${e.detail.decision}`
-    : 'Our backend could not verify the receipt';
+    ? `Our backend checked the endpoint's signature: ${decision}`
+    : 'Our backend could not verify the result';
 });

@@ -31,11 +31,14 @@ test('enrol then verify alice, results checked by our backend', async ({
 }) => {
   await fakeCamera.puppet(page, await fakeCamera.face('fay'));
 
+  const verdict = page.locator('#verdict');
   expect(await run(page, 'enroll')).toBe('enrolled');
-  await expect(page.locator('#verdict')).toHaveAttribute('data-verified', 'true');
+  await expect(verdict).toHaveAttribute('data-verified', 'true');
+  await expect(verdict).toHaveAttribute('data-decision', 'enrolled');
 
   expect(await run(page, 'verify')).toBe('match');
-  await expect(page.locator('#verdict')).toHaveAttribute('data-verified', 'true');
+  await expect(verdict).toHaveAttribute('data-verified', 'true');
+  await expect(verdict).toHaveAttribute('data-decision', 'match');
 
   // Assets came from our own origin; only the endpoint was called besides.
   expect(requests.some((r) => r.url === 'http://127.0.0.1:4187/models/face_landmarker.task')).toBe(
