@@ -47,6 +47,10 @@ export default defineConfig(({ mode }) =>
     ? nodeBuild
     : {
         root: '.',
+        // Library: the worker's URL stays relative to the module (`new URL('assets/worker-….js',
+        // import.meta.url)`), so the host's bundler finds and emits it; '/' would point at the
+        // host's site root, where no bundler puts it.
+        ...(mode === 'lib' ? { base: './' } : {}),
         publicDir: mode === 'lib' ? false : 'public',
         server: { headers: isolation },
         preview: { headers: isolation },

@@ -80,7 +80,7 @@ async function serveStatic(req, res) {
     ...pageHeaders,
     'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
   });
-  res.end(data);
+  res.end(req.method === 'HEAD' ? undefined : data);
 }
 
 createServer(async (req, res) => {
@@ -94,7 +94,7 @@ createServer(async (req, res) => {
       const claims = await checkResult(await readJson(req));
       return json(res, 200, { verified: claims !== null, decision: claims?.entries[0]?.decision });
     }
-    if (req.method === 'GET') return await serveStatic(req, res);
+    if (req.method === 'GET' || req.method === 'HEAD') return await serveStatic(req, res);
     json(res, 405, {});
   } catch (e) {
     console.error(`host backend: ${e.message}`);
