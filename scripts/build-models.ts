@@ -187,7 +187,17 @@ export function buildModels(options: BuildOptions = {}): BuildReport {
   const manifestPath = options.manifestPath ?? join(publicDir, 'models', 'manifest.json');
   const log = options.log ?? (() => undefined);
 
+  // Progress, so a slow machine shows it is working (the landmarker build takes minutes there).
+  const started = Date.now();
+  const secs = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+  log(
+    'models: building face_landmarker.task from @mediapipe/face_mesh + face_detection, ' +
+      'reading the ONNX models and wasm runtimes from node_modules…',
+  );
   const artifacts = collect(nodeModules);
+  log(
+    `models: ${artifacts.length} files ready after ${secs()}; checking SHA-256 against the manifest`,
+  );
   const files: ManifestEntry[] = artifacts.map((a) => {
     const hash = sha256(a.data);
     const { name, path, kind, source, licence, input } = a.entry;
@@ -231,6 +241,7 @@ export function buildModels(options: BuildOptions = {}): BuildReport {
     } else {
       writeAtomic(target, a.data);
       written.push(a.entry.path);
+      log(`  wrote ${a.entry.path} (${(a.data.length / 1e6).toFixed(1)} MB)`);
     }
   });
   const text = serialiseManifest(built);
@@ -239,7 +250,8 @@ export function buildModels(options: BuildOptions = {}): BuildReport {
 
   log(
     `models: ${written.length} written, ${unchanged.length} up to date` +
-      (manifestWritten ? '; manifest written' : '; manifest verified'),
+      (manifestWritten ? '; manifest written' : '; manifest verified') +
+      ` (${secs()})`,
   );
   return { written, unchanged, manifestWritten, manifest: built };
 }
