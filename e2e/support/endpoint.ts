@@ -12,8 +12,7 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../src/server/app';
 import { defaultConfig, type ServerConfig } from '../../src/server/config';
-import type { GrantRequest } from '../../src/api/client';
-import { mintGrant } from '../../src/server/grants';
+import { grantAnything, grantHandler } from '../../src/server/grant-handler';
 import { ServerKeys } from '../../src/server/keys';
 import { shuffledChallenges } from '../../src/server/routes/sessions';
 import { DataKeyring } from '../../src/server/store/at-rest';
@@ -51,34 +50,6 @@ export function manifestModelIds(): string[] {
 }
 
 const GRANT_SECRET = 'e2e-host-grant-secret-0123456789abcdef';
-
-/**
- * The host backend of the suite's pages: a real integrator checks who is signed in before it
- * mints; the test host grants what the page asks for (CORS for the configured origins).
- */
-async function hostGrant(req: Request, config: ServerConfig): Promise<Response> {
-  const origin = req.headers.get('origin') ?? '';
-  const cors: Record<string, string> = config.origins.includes(origin)
-    ? {
-        'access-control-allow-origin': origin,
-        'access-control-allow-methods': 'POST',
-        'access-control-allow-headers': 'content-type',
-      }
-    : {};
-  if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers: cors });
-  try {
-    const r = (await req.json()) as GrantRequest;
-    const grant = mintGrant(config.grantSecrets[0]!, {
-      purpose: r.purpose,
-      audience: config.audience,
-      ...(r.subjectId ? { subjectId: r.subjectId } : {}),
-      ...(r.challengeSet ? { challengeSet: r.challengeSet } : {}),
-    });
-    return Response.json({ grant }, { headers: cors });
-  } catch (e) {
-    return Response.json({ error: String(e) }, { status: 400, headers: cors });
-  }
-}
 
 /** xorshift32 byte stream. */
 function seededBytes(seed: number): (n: number) => Uint8Array {
@@ -124,6 +95,13 @@ export async function startE2eEndpoint(o: E2eEndpointOptions): Promise<E2eEndpoi
       ? undefined
       : (n: number): Uint8Array => (n === 1 && seeded ? seeded(1) : new Uint8Array(randomBytes(n)));
   const app = createApp({ store, keys, config, ...(random ? { random } : {}) });
+  // The suite's host backend grants what its pages ask for (a real one checks the sign-in).
+  const hostGrant = grantHandler({
+    secret: GRANT_SECRET,
+    audience: config.audience,
+    authorize: grantAnything,
+    origins: config.origins,
+  });
   const server = serve({
     port: o.port ?? 0,
     hostname: '127.0.0.1',
@@ -135,7 +113,7 @@ export async function startE2eEndpoint(o: E2eEndpointOptions): Promise<E2eEndpoi
       ) {
         seeded = seededBytes(o.seed);
       }
-      if (new URL(req.url).pathname === '/host/grant') return hostGrant(req, config);
+      if (new URL(req.url).pathname === '/host/grant') return hostGrant(req);
       return app.fetch(req, env);
     },
   });

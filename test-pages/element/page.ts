@@ -2,6 +2,7 @@
 // records the element's events (types and details, which never hold personal data) on window.
 
 import '../../src/define';
+import type { GrantRequest } from '../../src/api/client';
 import type { FaceVerify } from '../../src/element/face-verify';
 
 const q = new URLSearchParams(location.search);
@@ -24,6 +25,18 @@ for (const name of [
 for (const flag of ['require-guardian', 'device-binding', 'manual']) {
   if (q.has(flag)) el.setAttribute(flag, '');
 }
+// The host backend: POST /host/grant beside the test endpoint mints each session's grant.
+const endpoint = q.get('endpoint');
+const getGrant = async (request: GrantRequest): Promise<string> => {
+  const res = await fetch(new URL('/host/grant', endpoint ?? location.href), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(request),
+  });
+  if (!res.ok) throw new Error(`grant: HTTP ${res.status}`);
+  return ((await res.json()) as { grant: string }).grant;
+};
+el.getGrant = getGrant;
 const policy = q.get('policy');
 if (policy !== null) {
   const p = document.createElement('p');
@@ -45,7 +58,7 @@ if (scripted) {
     import('./scripted-engine'),
   ]);
   el.effects = {
-    ...defaultEffects(),
+    ...defaultEffects(getGrant),
     engine: scriptedEngine({
       modelId: q.get('model') ?? '',
       face: Number(q.get('face') ?? 1),

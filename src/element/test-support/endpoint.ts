@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../server/app';
 import { defaultConfig, type ServerConfig } from '../../server/config';
+import { grantAnything, grantHandler } from '../../server/grant-handler';
 import { ServerKeys } from '../../server/keys';
+
+const GRANT_SECRET = 'element-test-host-grant-secret-0123456789';
 import { DataKeyring } from '../../server/store/at-rest';
 import { SqliteStore } from '../../server/store/sqlite';
 
@@ -37,9 +40,17 @@ export async function startEndpoint(
     origins,
     modelIds: [embeddingModelId()],
     rateLimit: { perSecond: 1e6, burst: 1e6 },
+    grantSecrets: [GRANT_SECRET],
     ...overrides,
   });
   const app = createApp({ store, keys, config });
+  // The test page's host backend (POST /host/grant beside the endpoint): grants what it is asked.
+  const hostGrant = grantHandler({
+    secret: GRANT_SECRET,
+    audience: config.audience,
+    authorize: grantAnything,
+    origins,
+  });
   const requests: TestEndpoint['requests'] = [];
   let down = false;
   const server = serve({
@@ -53,6 +64,7 @@ export async function startEndpoint(
         bytes: body.byteLength,
       });
       if (down) return new Response('down', { status: 503 });
+      if (new URL(req.url).pathname === '/host/grant') return hostGrant(req);
       return app.fetch(req, env);
     },
   });
