@@ -20,6 +20,7 @@ export {
   type SignedResult,
 } from '../protocol/receipt';
 export { verifySignedResult } from './signed-result';
+export { grantHandler, type AskedGrant, type GrantHandlerOptions } from './grant-handler';
 export {
   configFromEnv,
   defaultConfig,
