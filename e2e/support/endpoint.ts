@@ -83,6 +83,7 @@ export async function startE2eEndpoint(o: E2eEndpointOptions): Promise<E2eEndpoi
     origins: o.origins,
     // One test machine is one client: keep per-client limits out of the way of the suite.
     rateLimit: { perSecond: 1000, burst: 1000 },
+    clientBackoff: { free: 1e6, windowMs: 60_000, baseMs: 1, maxMs: 1 },
     operatorKey: 'e2e-operator-key-0123456789abcdef',
     modelIds: manifestModelIds(),
     grantSecrets: [GRANT_SECRET],

@@ -78,7 +78,7 @@ export function createApp(o: CreateAppOptions): Hono<AppEnv> {
         throw new ProtocolError('rate_limited');
       }
     },
-    backoff: new FailureBackoff(),
+    backoff: new FailureBackoff(config.clientBackoff),
   };
   const secret = o.callLogSecret ?? randomBytes(32);
   const clientHash = (id: string) =>

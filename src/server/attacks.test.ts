@@ -286,6 +286,37 @@ describe('the owner owns the record', () => {
     expect(code(await submit(alice, s, [aliceFace]))).toBe('subject_locked');
   });
 
+  it('a client that keeps failing waits, doubling each time; the owner elsewhere is not held', async () => {
+    const b = await harness({
+      clientBackoff: { free: 2, windowMs: 60_000, baseMs: 1_000, maxMs: 60_000 },
+    });
+    try {
+      const owner = await Device.create();
+      await enrol(b, owner, 'olga', unitVector(5));
+      const stranger = await Device.create();
+      const attempt = async (d: Device, client: string) => {
+        const s = await newSession(b.app, 'verify', 'olga');
+        const env = await d.seal(s, d.payload(s, [unitVector(5)], b.clock.now));
+        const res = await b.app.request('/v1/verify', jsonPost(env, { 'x-test-client': client }), {
+          incoming: { socket: { remoteAddress: client } },
+        });
+        return ((await res.json()) as { error?: { code: string } }).error?.code ?? 'ok';
+      };
+      expect(await attempt(stranger, '198.51.100.9')).toBe('device_key_mismatch');
+      expect(await attempt(stranger, '198.51.100.9')).toBe('device_key_mismatch');
+      expect(await attempt(stranger, '198.51.100.9')).toBe('rate_limited');
+      b.clock.now += 1_001;
+      expect(await attempt(stranger, '198.51.100.9')).toBe('device_key_mismatch');
+      expect(await attempt(stranger, '198.51.100.9')).toBe('rate_limited'); // now 2 s
+      b.clock.now += 1_500;
+      expect(await attempt(stranger, '198.51.100.9')).toBe('rate_limited');
+      // The owner, from their own address, is not held back by the stranger.
+      expect(await attempt(owner, '203.0.113.20')).toBe('ok');
+    } finally {
+      await b.close();
+    }
+  });
+
   it('a person adds a second device with an add-device grant; a never-added one gets a reason', async () => {
     const laptop = await Device.create();
     const before = await submit(laptop, await newSession(h.app, 'verify', 'alice'), [aliceFace]);

@@ -25,6 +25,11 @@ export interface ServerConfig {
   requireConsent: boolean;
   lockout: { maxFailures: number; windowMs: number };
   rateLimit: { perSecond: number; burst: number };
+  /**
+   * Failed verifications per client: after `free` in `windowMs` the client waits `baseMs`,
+   * doubling with each further failure up to `maxMs` (src/server/rate-limit.ts).
+   */
+  clientBackoff: { free: number; windowMs: number; baseMs: number; maxMs: number };
   /** Body limits in bytes. */
   maxSubmissionBytes: number;
   maxJsonBytes: number;
@@ -94,6 +99,7 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     requireConsent: true,
     lockout: { maxFailures: 5, windowMs: 15 * 60_000 },
     rateLimit: { perSecond: 10, burst: 30 },
+    clientBackoff: { free: 10, windowMs: 15 * 60_000, baseMs: 2_000, maxMs: 3_600_000 },
     maxSubmissionBytes: 64 * 1024,
     maxJsonBytes: 16 * 1024,
     operatorKey: '',

@@ -41,7 +41,7 @@ export class FailureBackoff {
   private readonly clients = new Map<string, { n: number; first: number; until: number }>();
 
   constructor(
-    private readonly o = { free: 10, windowMs: 15 * 60_000, baseMs: 2_000, maxMs: 3_600_000 },
+    private readonly o: { free: number; windowMs: number; baseMs: number; maxMs: number },
     private readonly maxClients = 100_000,
   ) {}
 

@@ -40,6 +40,7 @@ export async function startEndpoint(
     origins,
     modelIds: [embeddingModelId()],
     rateLimit: { perSecond: 1e6, burst: 1e6 },
+    clientBackoff: { free: 1e6, windowMs: 60_000, baseMs: 1, maxMs: 1 },
     grantSecrets: [GRANT_SECRET],
     ...overrides,
   });
