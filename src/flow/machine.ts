@@ -104,10 +104,10 @@ export interface SessionInfo {
 /**
  * 'calibrating': measuring the person's neutral face before the first prompt is shown.
  * 'waiting': the random pause before a prompt (the action must not be shown yet).
- * 'pending': prompted; 'timeout' / 'late': prompted again after a missed prompt.
+ * 'pending': prompted; 'timeout' / 'late' / 'early': prompted again after a missed try.
  */
 export type ChallengeStatus =
-  'calibrating' | 'waiting' | 'pending' | 'passed' | 'wrong' | 'timeout' | 'late';
+  'calibrating' | 'waiting' | 'pending' | 'passed' | 'wrong' | 'timeout' | 'late' | 'early';
 
 export interface ChallengeState {
   index: number;

@@ -51,9 +51,13 @@ export interface ChallengeEvidence {
 }
 
 export interface ChallengeOptions {
-  /** Blink: eyes count as closed below this fraction of the neutral openness. Default 0.6. */
+  /**
+   * Blink: eyes count as closed below this fraction of the neutral openness. Default 0.68: the
+   * landmarker reads a full blink behind glasses as only ≈ 0.65 of neutral (bench:liveness),
+   * and frame-to-frame jitter is ±10 %.
+   */
   blinkCloseRatio: number;
-  /** Blink: eyes count as open again above this fraction (hysteresis). Default 0.8. */
+  /** Blink: eyes count as open again above this fraction (hysteresis). Default 0.85. */
   blinkOpenRatio: number;
   /** Blink: closed shorter than this is noise, ms. Default 10. */
   blinkMinMs: number;
@@ -85,8 +89,8 @@ export interface ChallengeOptions {
 }
 
 export const DEFAULT_CHALLENGE_OPTIONS: Readonly<ChallengeOptions> = Object.freeze({
-  blinkCloseRatio: 0.6,
-  blinkOpenRatio: 0.8,
+  blinkCloseRatio: 0.68,
+  blinkOpenRatio: 0.85,
   blinkMinMs: 10,
   blinkMaxMs: 800,
   turnDeg: 15,
@@ -165,6 +169,16 @@ const clamp01 = (v: number): number => Math.min(1, Math.max(0, v));
 const scoreOf = (value: number, threshold: number, strong: number): number =>
   0.5 + 0.5 * clamp01((value - threshold) / Math.max(1e-9, strong - threshold));
 
+/**
+ * Where a movement starts: the last sample within ONSET × the release band of neutral, not the
+ * last one inside the band (a slow turn takes ~200 ms to leave a 7° band, which would eat into
+ * the reaction window), but never more than ONSET_MAX_MS before leaving the band (a head that
+ * rests a little off its neutral must not look as if it had moved long before).
+ */
+const ONSET = 0.5;
+const ONSET_MAX_MS = 300;
+const onset = (nearAt: number, bandAt: number): number => Math.max(nearAt, bandAt - ONSET_MAX_MS);
+
 /** An action recognised in the signal stream. */
 export interface ActionEvent {
   kind: ChallengeKind;
@@ -191,17 +205,20 @@ export class ActionRecogniser {
   private turnArmed = false;
   private turnDir = 0;
   private turnStart = 0;
+  private turnOnsetAt = 0;
   private turnBeyondAt: number | null = null;
   private turnPeak = 0;
   // mouth
   private mouthArmed = false;
   private mouthNeutralAt = 0;
+  private mouthOnsetAt = 0;
   private mouthStart: number | null = null;
   private mouthBeyondAt: number | null = null;
   private mouthPeak = 0;
   // nod: down past nodDeg and back up
   private nodArmed = false;
   private nodNeutralAt = 0;
+  private nodOnsetAt = 0;
   private nodStart: number | null = null;
   private nodBeyond = false;
   private nodPeak = 0;
@@ -243,7 +260,7 @@ export class ActionRecogniser {
       case 'turn-left':
       case 'turn-right':
         return this.turnArmed && this.turnDir === (kind === 'turn-left' ? 1 : -1)
-          ? this.turnStart
+          ? onset(this.turnOnsetAt, this.turnStart)
           : null;
       case 'open-mouth':
         return this.mouthStart;
@@ -294,6 +311,7 @@ export class ActionRecogniser {
     if (Math.abs(dy) < o.turnReleaseDeg) {
       this.turnArmed = true;
       this.turnStart = s.t;
+      if (Math.abs(dy) < ONSET * o.turnReleaseDeg) this.turnOnsetAt = s.t;
       this.turnDir = 0;
       this.turnBeyondAt = null;
     } else if (this.turnArmed) {
@@ -309,7 +327,7 @@ export class ActionRecogniser {
         if (s.t - this.turnBeyondAt >= o.holdMs) {
           out.push({
             kind: dir > 0 ? 'turn-left' : 'turn-right',
-            startedAt: this.turnStart,
+            startedAt: onset(this.turnOnsetAt, this.turnStart),
             completedAt: s.t,
             peak: this.turnPeak,
             baseline: b.yaw,
@@ -330,11 +348,12 @@ export class ActionRecogniser {
     if (dm < o.mouthReleaseDelta) {
       this.mouthArmed = true;
       this.mouthNeutralAt = s.t;
+      if (dm < ONSET * o.mouthReleaseDelta) this.mouthOnsetAt = s.t;
       this.mouthStart = null;
       this.mouthBeyondAt = null;
     } else if (this.mouthArmed) {
       if (this.mouthStart === null) {
-        this.mouthStart = this.mouthNeutralAt;
+        this.mouthStart = onset(this.mouthOnsetAt, this.mouthNeutralAt);
         this.mouthPeak = s.mouth;
       }
       this.mouthPeak = Math.max(this.mouthPeak, s.mouth);
@@ -374,11 +393,12 @@ export class ActionRecogniser {
       }
       this.nodArmed = true;
       this.nodNeutralAt = s.t;
+      if (dp > -ONSET * o.nodReleaseDeg) this.nodOnsetAt = s.t;
       this.nodStart = null;
       this.nodBeyond = false;
     } else if (this.nodArmed) {
       if (this.nodStart === null) {
-        this.nodStart = this.nodNeutralAt;
+        this.nodStart = onset(this.nodOnsetAt, this.nodNeutralAt);
         this.nodPeak = s.pitch;
       }
       this.nodPeak = Math.min(this.nodPeak, s.pitch);
@@ -602,11 +622,11 @@ export const DEFAULT_RUNNER_OPTIONS: Readonly<RunnerOptions> = Object.freeze({
   minReactionMs: REACTION_WINDOW_MS.min,
   maxReactionMs: REACTION_WINDOW_MS.max,
   promptDelayMinMs: 300,
-  promptDelayMaxMs: 2300,
+  promptDelayMaxMs: 2000,
 });
 
 /** Why the previous attempt of this step was missed, for the prompt. */
-export type RetryReason = { reason: 'timeout' } | { reason: 'late' } | null;
+export type RetryReason = { reason: 'timeout' } | { reason: 'late' } | { reason: 'early' } | null;
 
 /** Why the session failed: a miss with no attempts left, or at once on a deliberate action. */
 export type FailReason = 'timeout' | 'wrong' | 'early' | 'calibration';
@@ -666,6 +686,7 @@ export class ChallengeRunner {
   private t0: number | null = null;
   private lastT: number | null = null;
   private promptAt = 0;
+  private pauseStartedAt = 0;
   private readonly evidence: ChallengeEvidence[] = [];
   private current: RunnerState = { phase: 'calibrating' };
 
@@ -761,6 +782,7 @@ export class ChallengeRunner {
     // performed during a pause is caught as "before the prompt".
     this.recogniser ??= new ActionRecogniser(this.baseline!, this.o);
     const { promptDelayMinMs: lo, promptDelayMaxMs: hi } = this.o;
+    this.pauseStartedAt = t;
     this.promptAt = t + lo + (hi - lo) * this.random();
     this.current = { phase: 'waiting', index, kind: this.sequence[index]!, attempt, retry };
   }
@@ -784,12 +806,20 @@ export class ChallengeRunner {
     const cur = this.current;
     if (cur.phase !== 'waiting' && cur.phase !== 'challenge') return;
     if (cur.phase === 'waiting') {
-      // No go signal yet: any deliberate action is a recording (or a guess) running ahead. A
-      // blink is not deliberate even when blink is next; after a miss, the missed action done
-      // late is forgiven (a slow person), anything else still fails.
+      // No go signal yet. Blinks are never deliberate, even when blink is next. The announced
+      // action done too early is an eager person: a miss, asked again (a slow person's late
+      // response to the previous, missed go signal is forgiven). Any other deliberate action is
+      // a recording running ahead: the session fails.
       const deliberate = ev.kind !== 'blink' && (ev.kind !== 'nod' || this.nodIsDeliberate);
-      const lateRetry = cur.retry !== null && ev.kind === cur.kind;
-      if (deliberate && !lateRetry) this.fail('early', cur.index, cur.kind, ev.kind);
+      if (!deliberate) return;
+      if (ev.kind !== cur.kind) {
+        this.fail('early', cur.index, cur.kind, ev.kind);
+        return;
+      }
+      const slowBefore = cur.retry?.reason === 'timeout' || cur.retry?.reason === 'late';
+      if (!(slowBefore && ev.startedAt < this.pauseStartedAt + this.o.maxReactionMs)) {
+        this.miss(cur, t, 'early');
+      }
       return;
     }
     if (ev.kind !== cur.kind) {
@@ -800,8 +830,9 @@ export class ChallengeRunner {
     }
     const reaction = ev.startedAt - cur.promptedAt;
     if (reaction < this.o.minReactionMs) {
-      // Started before the prompt could have been read. A blink may be spontaneous: ignore it.
-      if (ev.kind !== 'blink') this.fail('early', cur.index, cur.kind, ev.kind);
+      // Started before the go signal could have been seen: anticipation, a miss. A blink may be
+      // spontaneous: ignore it.
+      if (ev.kind !== 'blink') this.miss(cur, t, 'early');
       return;
     }
     if (reaction > this.o.maxReactionMs) {
@@ -822,13 +853,15 @@ export class ChallengeRunner {
     else this.current = { phase: 'passed', evidence: this.evidence.map((x) => ({ ...x })) };
   }
 
+  /** A missed try (too slow, too early): uses one of the session's attempts. */
   private miss(
-    cur: Extract<RunnerState, { phase: 'challenge' }>,
+    cur: Extract<RunnerState, { phase: 'challenge' | 'waiting' }>,
     t: number,
-    reason: 'timeout' | 'late',
+    reason: 'timeout' | 'late' | 'early',
   ): void {
-    if (cur.attempt >= this.o.maxAttempts) this.fail('timeout', cur.index, cur.kind, null);
-    else this.wait(cur.index, cur.attempt + 1, t, { reason });
+    if (cur.attempt >= this.o.maxAttempts) {
+      this.fail(reason === 'early' ? 'early' : 'timeout', cur.index, cur.kind, null);
+    } else this.wait(cur.index, cur.attempt + 1, t, { reason });
   }
 
   private fail(

@@ -22,7 +22,7 @@ const FPS = 15;
 const VERSION = 7;
 
 /** Actions as the puppet performs them: slower than a clip so a busy page samples them. */
-const PERFORM: Record<string, ActionSpec[]> = {
+export const PERFORM: Record<string, ActionSpec[]> = {
   neutral: [{ action: 'neutral', ms: 2000 }],
   blink: [{ action: 'blink', ms: 750 }],
   'open-mouth': [{ action: 'open-mouth', ms: 1500 }],

@@ -70,6 +70,7 @@ export const en = {
   'challenge.nod': 'Nod your head (down and back up)',
   'challenge.next': 'Next: {action}. Start when you see “Now”.',
   'challenge.now': 'Now! {action}',
+  'challenge.early': 'That was too early: wait for “Now”.',
   'challenge.late': 'Please start as soon as you see “Now”. Try this step again.',
   'challenge.other': 'Follow the instruction: {kind}',
   'challenge.wrong': 'That was a different movement. Try this step again.',

@@ -65,6 +65,7 @@ export const zhCN: Partial<Translation> = {
   'challenge.nod': '请点头（向下再抬起）',
   'challenge.next': '下一步：{action}。看到“现在”时开始。',
   'challenge.now': '现在！{action}',
+  'challenge.early': '开始得太早了：请等到“现在”出现。',
   'challenge.late': '请在看到“现在”后立即开始。请重做这一步。',
   'challenge.other': '请按指示操作：{kind}',
   'challenge.wrong': '动作不符，请重做这一步。',

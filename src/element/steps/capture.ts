@@ -80,6 +80,7 @@ function prompt(c: StepContext): string {
       if (ch.status === 'wrong') return `${t('challenge.wrong')} ${now}`;
       if (ch.status === 'timeout') return `${t('challenge.timeout')} ${now}`;
       if (ch.status === 'late') return `${t('challenge.late')} ${now}`;
+      if (ch.status === 'early') return `${t('challenge.early')} ${now}`;
       return now;
     }
     default:
