@@ -148,7 +148,6 @@ test("a pre-recorded clip through Chromium's own fake camera cannot pass, even i
     origins: [pageOrigin],
     port: PRIVATE_API_PORT,
     seed,
-    config: { openSessions: true },
   });
   const browser = await chromium.launch({
     executablePath: chromiumPath(),

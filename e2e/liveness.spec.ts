@@ -12,14 +12,13 @@ import { expect, test } from './support/test';
 test.describe.configure({ mode: 'serial' });
 const subject = `u-liveness-${Date.now().toString(36)}`;
 
-// Its own endpoint (default liveness policy and thresholds) with open sessions: these tests are
-// about the liveness check, not the host's grant.
+// Its own endpoint (default liveness policy and thresholds, host grants beside it), so the
+// subject enrolled here is the one the recording tries to verify as.
 let endpoint: E2eEndpoint;
 test.beforeAll(async () => {
   endpoint = await startE2eEndpoint({
     origins: [pageOrigin],
     port: PRIVATE_API_PORT,
-    config: { openSessions: true },
   });
 });
 test.afterAll(async () => endpoint?.close());
@@ -81,4 +80,25 @@ test('a looping recording of every action is refused in every run, whatever the 
     contentType: 'application/json',
   });
   expect(orders.size).toBeGreaterThanOrEqual(5);
+});
+
+test('head-only set: a genuine person passes turns and a nod', async ({
+  page,
+  fakeCamera,
+}, info) => {
+  test.setTimeout(300_000);
+  const cam = await fakeCamera.puppet(page, await fakeCamera.face('fay'));
+  const order = issuedOrder(page);
+  await openHost(page, {
+    mode: 'enroll',
+    subject: `u-head-${Date.now().toString(36)}`,
+    endpoint: endpoint.url,
+    'challenge-set': 'head',
+  });
+  await begin(page);
+  const r = await outcome(page);
+  await shot(page, info, 'head-set-enrolled');
+  expect((await order).split(',').sort()).toEqual(['nod', 'turn-left', 'turn-right']);
+  expect(r, r.text).toMatchObject({ step: 'result', decision: 'enrolled' });
+  expect((await cam.log()).performed.map((p) => p.played)).toContain('nod');
 });
