@@ -20,6 +20,8 @@ const nodeEntries = {
   testing: resolve('src/testing/index.ts'),
   vite: resolve('src/vite/plugin.ts'),
   cli: resolve('src/cli/main.ts'),
+  // Started by the SQLite store as `new URL('./checkpointer-worker.js', import.meta.url)`.
+  'checkpointer-worker': resolve('src/server/store/checkpointer-worker.js'),
 };
 const nodeBuild = defineConfig({
   publicDir: false,
