@@ -35,6 +35,7 @@ test('every scripted action is visible in the traces our landmarker measures', a
     'open-mouth',
     'turn-left',
     'turn-right',
+    'nod',
   ] as const;
   const frames = [...renderClip(face, actions, { fps: 15 })];
   const rows = await (
@@ -59,6 +60,7 @@ test('every scripted action is visible in the traces our landmarker measures', a
     'open-mouth',
     'turn-left',
     'turn-right',
+    'nod',
   ]);
 });
 
