@@ -1,7 +1,7 @@
 // Endpoint throughput: loopback autocannon on POST /v1/verify with valid sealed payloads (one
-// fresh session/nonce per request, generated up front), the raw ceiling (HPKE open + signature
-// verify + checks + match + receipt signature, the endpoint's cryptographic and matching work,
-// in a tight loop, one process per core) and 1:N identify over 100 000 templates.
+// fresh session/nonce per request, generated up front), the raw ceiling (the verify route's own
+// function, verifySubmission: HPKE open + signature verify + checks + match + receipt signature,
+// over an in-memory store, in a tight loop, one process per core) and 1:N identify over 100 000 templates.
 // Prints a table; the LAST line is one JSON object.
 //
 //   npm run bench:server            FV_BENCH_SECONDS (5), FV_BENCH_TEMPLATES (100000)
@@ -10,6 +10,7 @@
 // file (WAL); ceiling workers are the same number of processes, run on their own.
 
 import cluster from 'node:cluster';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -18,24 +19,28 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { generateDeviceKeyPair } from '../src/crypto/keys';
-import { openSubmission } from '../src/crypto/seal';
 import { fromBase64Url } from '../src/protocol/encoding';
-import { cosine } from '../src/protocol/match';
 import {
   PROTOCOL_VERSION,
   VECTOR_LENGTH,
+  type ChallengeKind,
   type SealedEnvelope,
   type SubmissionPayload,
 } from '../src/protocol/payload';
-import { receiptClaimsOf, receiptSignedBytes } from '../src/protocol/receipt';
-import { checkLiveness, checkVector, type SessionInfo } from '../src/protocol/session';
+import type { SessionInfo } from '../src/protocol/session';
 import { sealSubmission } from '../src/crypto/seal';
 import { createApp } from '../src/server/app';
 import { defaultConfig, type ServerConfig } from '../src/server/config';
 import { mintGrant } from '../src/server/grants';
 import { ServerKeys } from '../src/server/keys';
+import { FailureBackoff } from '../src/server/rate-limit';
 import { DataKeyring } from '../src/server/store/at-rest';
 import { SqliteStore } from '../src/server/store/sqlite';
+import {
+  verifySubmission,
+  type SubmissionDeps,
+  type SubmissionStore,
+} from '../src/server/submission';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -192,32 +197,101 @@ async function serverWorker(dir: string, dataKey: string): Promise<void> {
   });
 }
 
+/**
+ * The verify route's own function over an in-memory stand-in for the store, so the ceiling is
+ * exactly the route's work (open, checks, lockout and consent reads, match, receipt) minus HTTP
+ * and the database, and cannot drift from it.
+ */
+function ceilingStore(template: Float32Array, challenges: ChallengeKind[]): SubmissionStore {
+  const at = Date.now();
+  return {
+    getSession: async (sessionId) => ({
+      sessionId,
+      nonceHash: new Uint8Array(32),
+      purpose: 'verify',
+      subjectId: 's',
+      challenges,
+      origin: ORIGIN,
+      expiresAt: Number.MAX_SAFE_INTEGER,
+      createdAt: at,
+      usedAt: null,
+    }),
+    consumeSession: async (sessionId) => ({
+      status: 'ok',
+      session: {
+        sessionId,
+        nonceHash: new Uint8Array(32),
+        purpose: 'verify',
+        subjectId: 's',
+        challenges,
+        origin: ORIGIN,
+        expiresAt: Number.MAX_SAFE_INTEGER,
+        createdAt: at,
+        usedAt: at,
+      },
+    }),
+    countFailures: async () => 0,
+    listDeviceKeys: async () => [],
+    getSubject: async (subjectId) => ({
+      subjectId,
+      createdAt: at,
+      suspendedUntil: null,
+      deviceKeys: 0,
+    }),
+    listConsents: async (subjectId) => [
+      {
+        consentId: 'c',
+        subjectId,
+        policyVersion: 'bench',
+        purposes: ['enroll', 'verify'],
+        sensitive: true,
+        guardian: false,
+        accepted: true,
+        at,
+        withdrawnAt: null,
+      },
+    ],
+    listTemplates: async (subjectId) => [
+      { templateId: 't', subjectId, modelId: MODEL, vector: template, createdAt: at },
+    ],
+    addVerification: async () => undefined,
+  };
+}
+
 async function ceilingWorker(dir: string): Promise<void> {
   const keys = await ServerKeys.open(join(dir, 'server-keys.json'), Date.now());
   const device = await generateDeviceKeyPair();
   const key = keys.current();
-  const template = unitVector(1);
-  const envs: { env: SealedEnvelope; challenges: SessionInfo['challenges'] }[] = [];
+  const challenges: ChallengeKind[] = ['blink', 'turn-left', 'open-mouth'];
+  const deps: SubmissionDeps = {
+    store: ceilingStore(unitVector(1), challenges),
+    keys,
+    config: config(),
+    random: (n) => new Uint8Array(randomBytes(n)),
+    backoff: new FailureBackoff(config().clientBackoff),
+  };
+  const envs: SealedEnvelope[] = [];
   for (let i = 0; i < 64; i++) {
     const s: SessionInfo = {
       sessionId: `c${i}`,
       nonce: 'A'.repeat(43),
       purpose: 'verify',
       subjectId: 's',
-      challenges: ['blink', 'turn-left', 'open-mouth'],
+      challenges,
       expiresAt: 0,
       hpkePublicKey: Buffer.from(key.publicKeyRaw).toString('base64url'),
       keyId: key.keyId,
       modelIds: [MODEL],
     };
-    const env = await sealSubmission({
-      payload: payload(s, unitVector(1), Date.now()),
-      keyId: key.keyId,
-      recipientPublicKey: key.publicKeyRaw,
-      origin: ORIGIN,
-      deviceKey: device,
-    });
-    envs.push({ env, challenges: s.challenges });
+    envs.push(
+      await sealSubmission({
+        payload: payload(s, unitVector(1), Date.now()),
+        keyId: key.keyId,
+        recipientPublicKey: key.publicKeyRaw,
+        origin: ORIGIN,
+        deviceKey: device,
+      }),
+    );
   }
   process.send?.({ type: 'ready' });
   // Each 'go' runs one timed phase; several operations in flight, like the server under load
@@ -228,29 +302,15 @@ async function ceilingWorker(dir: string): Promise<void> {
       let ops = 0;
       const loop = async () => {
         while (performance.now() < end) {
-          const { env, challenges } = envs[ops % envs.length]!;
-          const now = Date.now();
-          const { payload: p } = await openSubmission(env, {
+          const envelope = envs[ops % envs.length]!;
+          const r = await verifySubmission(deps, {
+            envelope,
             origin: ORIGIN,
-            recipientKey: (id) => keys.recipientKey(id, now),
+            client: 'ceiling',
+            now: Date.now(),
           });
-          const v = p.vectors[0]!;
-          checkVector(v);
-          checkLiveness(challenges, p.liveness, p.clientTime);
-          const score = cosine(v, template);
-          if (score < 0.99) throw new Error('ceiling: wrong score');
-          // The endpoint signs a receipt for every result; the ceiling does the same work.
-          const claims = receiptClaimsOf({
-            purpose: 'verify',
-            sessionId: p.sessionId,
-            subjectId: p.subject,
-            decision: 'match',
-            score,
-            threshold: 0.5,
-            at: now,
-          });
-          const sig = await keys.signReceipt(receiptSignedBytes(claims));
-          if (sig.length === 0) throw new Error('ceiling: no receipt signature');
+          if (r.decision !== 'match') throw new Error('ceiling: no match');
+          if (r.receipt.sig.length === 0) throw new Error('ceiling: no receipt signature');
           ops++;
         }
       };

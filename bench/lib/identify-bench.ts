@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DataKeyring } from '../../src/server/store/at-rest';
 import { SqliteStore } from '../../src/server/store/sqlite';
-import { VECTOR_LENGTH } from '../../src/server/store/types';
+import { VECTOR_LENGTH } from '../../src/protocol/payload';
 import { percentile } from './stats';
 import { round, table } from './table';
 

@@ -1,7 +1,14 @@
 // JSON shapes of the endpoint's requests and responses, shared by the server and the browser client.
 
 import type { Purpose } from './payload';
-import type { Receipt } from './receipt';
+
+/** The endpoint's signature over a result's claims (protocol/receipt.ts builds and checks it). */
+export interface Receipt {
+  keyId: string;
+  at: number;
+  /** ECDSA P-256/SHA-256, P1363, base64url, over `receiptSignedBytes`. */
+  sig: string;
+}
 
 export interface EnrollResponse {
   sessionId: string;
@@ -39,7 +46,8 @@ export interface AddDeviceResponse extends Omit<VerifyResponse, 'receipt'> {
   receipt: Receipt;
 }
 
-export interface Candidate {
+/** One subject found by identify (1:N); not the element's `fv-result` candidate. */
+export interface IdentifyCandidate {
   subjectId: string;
   score: number;
 }
@@ -51,7 +59,7 @@ export interface Candidate {
 export interface IdentifyResponse {
   sessionId: string;
   threshold: number;
-  results: { face: number; candidates: Candidate[]; match: Candidate | null }[];
+  results: { face: number; candidates: IdentifyCandidate[]; match: IdentifyCandidate | null }[];
   at: number;
   receipt: Receipt;
 }

@@ -1,5 +1,7 @@
 // 1:1 matching maths shared by the browser and the server. Pure.
 
+import { VECTOR_LENGTH } from './payload';
+
 /**
  * Cosine threshold for "same person" on fr_feature (512-d, 5-point ArcFace alignment), from
  * `npm run bench:accuracy` (docs/inference.md). Dev set, 105 pairs: genuine mean 0.70 (min
@@ -28,6 +30,17 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
     throw new RangeError('vector has zero or non-finite norm');
   // Normalising here keeps the score correct even if a caller passes un-normalised vectors.
   return Math.max(-1, Math.min(1, dot / Math.sqrt(na * nb)));
+}
+
+/** L2-normalised mean of unit vectors (the centroid template / probe). */
+export function centroid(vs: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(VECTOR_LENGTH);
+  for (const v of vs) for (let i = 0; i < VECTOR_LENGTH; i++) out[i]! += v[i]!;
+  let n = 0;
+  for (let i = 0; i < VECTOR_LENGTH; i++) n += out[i]! * out[i]!;
+  n = Math.sqrt(n) || 1;
+  for (let i = 0; i < VECTOR_LENGTH; i++) out[i]! /= n;
+  return out;
 }
 
 export interface Decision {

@@ -25,6 +25,8 @@ export type Purpose = (typeof PURPOSES)[number];
 /** Wire names of the active-liveness actions (the liveness module maps its evidence onto this). */
 export const CHALLENGE_KINDS = ['blink', 'turn-left', 'turn-right', 'open-mouth', 'nod'] as const;
 export type ChallengeKind = (typeof CHALLENGE_KINDS)[number];
+export const isChallengeKind = (v: unknown): v is ChallengeKind =>
+  (CHALLENGE_KINDS as readonly unknown[]).includes(v);
 
 /**
  * Which actions a session may ask for, chosen by the host in its grant and enforced by the

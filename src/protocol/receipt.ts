@@ -3,7 +3,13 @@
 // key (GET /v1/keys). Pure: WebCrypto only.
 
 import { Writer, fromBase64Url } from './encoding';
-import type { AddDeviceResponse, EnrollResponse, IdentifyResponse, VerifyResponse } from './api';
+import type {
+  AddDeviceResponse,
+  EnrollResponse,
+  IdentifyResponse,
+  Receipt,
+  VerifyResponse,
+} from './api';
 import type { Purpose } from './payload';
 
 const TAG = new TextEncoder().encode('face-verify/receipt/v1');
@@ -31,13 +37,6 @@ export interface ReceiptClaims {
 export interface SignedResult {
   claims: ReceiptClaims;
   receipt: Receipt;
-}
-
-export interface Receipt {
-  keyId: string;
-  at: number;
-  /** ECDSA P-256/SHA-256, P1363, base64url, over `receiptSignedBytes`. */
-  sig: string;
 }
 
 // NaN bit patterns are implementation-defined, so "no number" is a flag byte, never a NaN.

@@ -13,8 +13,10 @@ import { isOperator, type AppDeps, type AppEnv, type Ctx } from './context';
 import type { ServerKeys } from './keys';
 import { silentLogger, type Logger } from './logging';
 import { FailureBackoff, tokenBucket } from './rate-limit';
-import { grantRoutes } from './routes/grants';
 import { consentRoutes } from './routes/consents';
+import { grantRoutes } from './routes/grants';
+import { rightsRoutes } from './routes/rights';
+import { serviceRoutes } from './routes/service';
 import { sessionRoutes } from './routes/sessions';
 import { subjectRoutes } from './routes/subjects';
 import { submissionRoutes } from './routes/submissions';
@@ -187,20 +189,14 @@ export function createApp(o: CreateAppOptions): Hono<AppEnv> {
     return streamedLimit(c, next);
   });
 
-  app.get('/v1/health', (c) => c.json({ ok: true }));
-  app.get('/v1/keys', (c) => {
-    const k = d.keys.current();
-    return c.json({
-      hpke: { keyId: k.keyId, publicKey: Buffer.from(k.publicKeyRaw).toString('base64url') },
-      receipts: d.keys.signingPublic(),
-      modelIds: config.modelIds,
-    });
-  });
-  grantRoutes(app, d);
-  sessionRoutes(app, d);
-  submissionRoutes(app, d);
-  consentRoutes(app, d);
-  subjectRoutes(app, d);
+  // One sub-app per resource; each route names who may call it (routes/guards.ts).
+  app.route('/v1', serviceRoutes(d));
+  app.route('/v1', grantRoutes(d));
+  app.route('/v1', sessionRoutes(d));
+  app.route('/v1', submissionRoutes(d));
+  app.route('/v1', consentRoutes(d));
+  app.route('/v1', rightsRoutes(d));
+  app.route('/v1', subjectRoutes(d));
 
   app.notFound((c) => fail(c, 'not_found', 'no such route'));
   app.onError((err, c) => {

@@ -1,4 +1,4 @@
-// Shared plumbing of the route modules: dependencies, typed context, body/origin/operator checks.
+// Shared plumbing of the route modules: dependencies, typed context, body/query/origin checks.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
@@ -98,6 +98,12 @@ export function isOperator(c: Ctx, config: ServerConfig): boolean {
   return timingSafeEqual(digest(m[1] as string), digest(config.operatorKey));
 }
 
-export function requireOperator(c: Ctx, config: ServerConfig): void {
-  if (!isOperator(c, config)) throw new ProtocolError('unauthorized');
+/** A non-negative integer query parameter within [min, max]; `def` when absent. */
+export function intQuery(c: Ctx, name: string, def: number, min: number, max: number): number {
+  const raw = c.req.query(name);
+  if (raw === undefined) return def;
+  if (!/^\d{1,15}$/.test(raw)) throw new ProtocolError('bad_request', `invalid ${name}`);
+  const v = Number(raw);
+  if (v < min || v > max) throw new ProtocolError('bad_request', `invalid ${name}`);
+  return v;
 }

@@ -14,11 +14,11 @@ export {
 export {
   verifyReceipt,
   receiptClaimsOf,
-  type Receipt,
   type ReceiptClaims,
   type ReceiptEntry,
   type SignedResult,
 } from '../protocol/receipt';
+export type { Receipt } from '../protocol/api';
 export { verifySignedResult } from './signed-result';
 export { grantHandler, type AskedGrant, type GrantHandlerOptions } from './grant-handler';
 export {

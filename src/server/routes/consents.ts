@@ -1,9 +1,9 @@
-// POST /v1/consents: the consent record the widget sends after the person accepts or declines.
+// POST /consents (mounted on /v1): the consent record the widget sends after the person accepts or declines.
 // Who may record it: the bearer of a live session opened with the host's grant for that very
 // subject (the host vouches for who is at the camera), from the session's origin. A stranger can
 // neither withdraw someone's consent nor plant a fabricated (guardian) consent as the legal record.
 
-import type { Hono } from 'hono';
+import { Hono } from 'hono';
 import { z } from 'zod';
 import type { ConsentResponse } from '../../protocol/api';
 import { toBase64Url } from '../../protocol/encoding';
@@ -24,8 +24,9 @@ const body = z.strictObject({
   accepted: z.boolean(),
 });
 
-export function consentRoutes(app: Hono<AppEnv>, d: AppDeps): void {
-  app.post('/v1/consents', async (c) => {
+export function consentRoutes(d: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.post('/consents', async (c) => {
     const origin = requireOrigin(c, d.config);
     const { sessionId, ...req } = await readJson(c, body, d.config.maxJsonBytes);
     const at = d.now();
@@ -45,4 +46,5 @@ export function consentRoutes(app: Hono<AppEnv>, d: AppDeps): void {
     const res: ConsentResponse = { consentId, at };
     return c.json(res, 201);
   });
+  return app;
 }

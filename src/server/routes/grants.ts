@@ -1,12 +1,13 @@
-// POST /v1/grants (operator key, server to server): a host backend that holds only the operator
+// POST /grants (mounted on /v1; operator key, server to server): a host backend that holds only the operator
 // key asks the endpoint to mint the grant instead of minting it with the shared grant secret.
 
-import type { Hono } from 'hono';
+import { Hono } from 'hono';
 import { z } from 'zod';
 import { ProtocolError } from '../../protocol/errors';
 import { CHALLENGE_SET_NAMES, PURPOSES, type ChallengeSet } from '../../protocol/payload';
-import { isValidId, readJson, requireOperator, type AppDeps, type AppEnv } from '../context';
+import { isValidId, readJson, type AppDeps, type AppEnv } from '../context';
 import { DEFAULT_GRANT_TTL_MS, MAX_GRANT_TTL_MS, mintGrant } from '../grants';
+import { operatorOnly } from './guards';
 
 const body = z.strictObject({
   purpose: z.enum(PURPOSES),
@@ -15,9 +16,9 @@ const body = z.strictObject({
   challengeSet: z.enum(CHALLENGE_SET_NAMES as [ChallengeSet, ...ChallengeSet[]]).optional(),
 });
 
-export function grantRoutes(app: Hono<AppEnv>, d: AppDeps): void {
-  app.post('/v1/grants', async (c) => {
-    requireOperator(c, d.config);
+export function grantRoutes(d: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.post('/grants', operatorOnly(d.config), async (c) => {
     const req = await readJson(c, body, d.config.maxJsonBytes);
     const secret = d.config.grantSecrets[0];
     if (secret === undefined) throw new ProtocolError('bad_request', 'no grant secret configured');
@@ -42,4 +43,5 @@ export function grantRoutes(app: Hono<AppEnv>, d: AppDeps): void {
     );
     return c.json({ grant, expiresAt: now + (req.ttlMs ?? DEFAULT_GRANT_TTL_MS) }, 201);
   });
+  return app;
 }

@@ -1,14 +1,15 @@
-// Checks shared by several routes.
+// Who may call a route, as middleware: a route states it in one line
+// (`app.get('/subjects', operator, …)`). Per route rather than `use('*')` on a sub-app, because
+// `app.route('/v1', sub)` would spread a sub-app's '*' middleware over every /v1 route.
 
+import { createMiddleware } from 'hono/factory';
 import { ProtocolError } from '../../protocol/errors';
-import type { AppDeps } from '../context';
+import type { ServerConfig } from '../config';
+import { isOperator, type AppEnv } from '../context';
 
-/** The subject's latest consent must be an accepted, unwithdrawn sensitive-data consent. */
-export async function checkConsent(d: AppDeps, subjectId: string): Promise<void> {
-  if (!d.config.requireConsent) return;
-  const consents = await d.store.listConsents(subjectId);
-  const latest = consents.at(-1);
-  if (!latest || !latest.accepted || !latest.sensitive || latest.withdrawnAt !== null) {
-    throw new ProtocolError('consent_required');
-  }
-}
+/** Only the operator's backend (`Authorization: Bearer <operator key>`). */
+export const operatorOnly = (config: ServerConfig) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    if (!isOperator(c, config)) throw new ProtocolError('unauthorized');
+    await next();
+  });

@@ -1,6 +1,7 @@
-// POST /v1/sessions: a single-use nonce, a random challenge order and the current HPKE key.
+// POST /sessions (mounted on /v1): a single-use nonce, a random challenge order and the current
+// HPKE key.
 
-import type { Hono } from 'hono';
+import { Hono } from 'hono';
 import { z } from 'zod';
 import { toBase64Url } from '../../protocol/encoding';
 import { ProtocolError } from '../../protocol/errors';
@@ -113,8 +114,9 @@ export function shuffledChallenges(
   return kinds.slice(0, count);
 }
 
-export function sessionRoutes(app: Hono<AppEnv>, d: AppDeps): void {
-  app.post('/v1/sessions', async (c) => {
+export function sessionRoutes(d: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.post('/sessions', async (c) => {
     const origin = requireOrigin(c, d.config);
     const req = await readJson(c, body, d.config.maxJsonBytes);
     const now = d.now();
@@ -157,4 +159,5 @@ export function sessionRoutes(app: Hono<AppEnv>, d: AppDeps): void {
     };
     return c.json(info, 201);
   });
+  return app;
 }

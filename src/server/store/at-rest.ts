@@ -19,7 +19,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
-import { StoreError, VECTOR_LENGTH } from './types';
+import { VECTOR_LENGTH } from '../../protocol/payload';
+import { StoreError } from './types';
 
 const KEY_BYTES = 32;
 const IV_BYTES = 12;

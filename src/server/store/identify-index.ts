@@ -10,7 +10,8 @@
 // WebAssembly memory layout (bytes): [query int8 512][rows int8 capacity*512][scores i32 capacity*4].
 // Rows never move when capacity grows (scores are scratch and are simply re-placed).
 
-import { VECTOR_LENGTH, type IdentifyMatch } from './types';
+import { VECTOR_LENGTH } from '../../protocol/payload';
+import type { IdentifyMatch } from './types';
 
 const ROW_BYTES = VECTOR_LENGTH; // int8
 const PAGE = 65_536;

@@ -2,14 +2,16 @@
 // booleans as booleans, SQLite returns numbers and 0/1, so every field goes through num/flag.
 
 import { timingSafeEqual } from 'node:crypto';
-import type {
-  CallRecord,
-  ConsentRecord,
-  ConsumeResult,
-  DeviceKeyRecord,
-  SessionRecord,
-  SubjectRecord,
-  VerificationRecord,
+import { isChallengeKind, type ChallengeKind } from '../../protocol/payload';
+import {
+  StoreError,
+  type CallRecord,
+  type ConsentRecord,
+  type ConsumeResult,
+  type DeviceKeyRecord,
+  type SessionRecord,
+  type SubjectRecord,
+  type VerificationRecord,
 } from './types';
 
 export type Row = Record<string, unknown>;
@@ -19,6 +21,12 @@ const numOrNull = (v: unknown): number | null => (v === null || v === undefined 
 const flag = (v: unknown): boolean => v === true || v === 1;
 const bytes = (v: unknown): Uint8Array => new Uint8Array(v as Uint8Array);
 const strs = (v: unknown): string[] => (typeof v === 'string' ? JSON.parse(v) : v) as string[];
+const kinds = (v: unknown): ChallengeKind[] => {
+  const ks = strs(v);
+  // Only known kinds are ever written (validate.ts); anything else is a damaged row.
+  if (!ks.every(isChallengeKind)) throw new StoreError('corrupt', 'session row: challenge kinds');
+  return ks;
+};
 
 export function subjectFromRow(r: Row): SubjectRecord {
   return {
@@ -39,7 +47,7 @@ export function sessionFromRow(r: Row): SessionRecord {
     nonceHash: bytes(r.nonce_hash),
     purpose: r.purpose as string,
     subjectId: (r.subject_id as string | null) ?? null,
-    challenges: strs(r.challenges),
+    challenges: kinds(r.challenges),
     origin: r.origin as string,
     expiresAt: num(r.expires_at),
     createdAt: num(r.created_at),

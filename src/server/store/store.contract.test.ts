@@ -3,7 +3,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DataKeyring } from './at-rest';
 import { cosine, near, postgresBackend, sqliteBackend, vec } from './testing/fixtures';
-import { StoreError, VECTOR_LENGTH, type NewConsent, type NewSession, type Store } from './types';
+import { VECTOR_LENGTH } from '../../protocol/payload';
+import { StoreError, type NewConsent, type NewSession, type Store } from './types';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 1);

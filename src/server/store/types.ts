@@ -5,8 +5,7 @@
 // All times are epoch milliseconds supplied by the caller (injected clock), never Date.now()
 // inside the store, so retention and expiry are testable.
 
-/** Length of every stored face feature vector. */
-export const VECTOR_LENGTH = 512;
+import type { ChallengeKind } from '../../protocol/payload';
 
 export type StoreErrorCode =
   | 'invalid_input' // shape/type/range of an argument is wrong; nothing was written
@@ -86,7 +85,7 @@ export interface NewSession {
   nonceHash: Uint8Array;
   purpose: string;
   subjectId: string | null;
-  challenges: string[];
+  challenges: ChallengeKind[];
   origin: string;
   expiresAt: number;
   createdAt: number;

@@ -4,7 +4,6 @@
 
 import {
   StoreError,
-  VECTOR_LENGTH,
   type CallRecord,
   type NewConsent,
   type NewSession,
@@ -12,6 +11,7 @@ import {
   type NewTemplate,
   type VerificationRecord,
 } from './types';
+import { isChallengeKind, VECTOR_LENGTH, type ChallengeKind } from '../../protocol/payload';
 
 const MAX_ID = 256;
 
@@ -71,6 +71,13 @@ export function strings(field: string, v: unknown, maxItems: number, maxLen: num
 }
 
 /** 512 finite float32 values with a non-zero norm. */
+/** Wire challenge kinds (protocol/payload.ts owns the list). */
+export function challengeKinds(field: string, v: unknown): ChallengeKind[] {
+  const kinds = strings(field, v, 16, 64);
+  if (!kinds.every(isChallengeKind)) throw bad(field, 'must name known challenge kinds');
+  return kinds;
+}
+
 export function vector(field: string, v: unknown): Float32Array {
   if (!(v instanceof Float32Array)) throw bad(field, 'must be a Float32Array');
   if (v.length !== VECTOR_LENGTH) {
@@ -117,7 +124,7 @@ export function newSession(s: NewSession): NewSession {
     nonceHash: bytes('nonceHash', s.nonceHash, 16, 64),
     purpose: id('purpose', s.purpose),
     subjectId: s.subjectId === null ? null : id('subjectId', s.subjectId),
-    challenges: strings('challenges', s.challenges, 16, 64),
+    challenges: challengeKinds('challenges', s.challenges),
     origin: text('origin', s.origin, 512),
     expiresAt,
     createdAt,

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { DataKeyring } from '../at-rest';
 import { PostgresStore } from '../postgres';
 import { SqliteStore } from '../sqlite';
-import { VECTOR_LENGTH, type Store } from '../types';
+import { VECTOR_LENGTH } from '../../../protocol/payload';
+import type { Store } from '../types';
 import { startPgServer, type PgServer } from './pg-server';
 
 /** Deterministic pseudo-random unit-ish vector (mulberry32). */
