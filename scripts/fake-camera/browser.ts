@@ -14,6 +14,8 @@ export interface LandmarkSession {
   detect(img: Image): Promise<StillFace[]>;
   /** The element's passive anti-spoof live probability for the largest face, or null. */
   live(img: Image): Promise<number | null>;
+  /** The element's 512-d embedding of the largest face, or null (benchmarks; never log it). */
+  embed(img: Image): Promise<Float32Array | null>;
   /** VIDEO mode over a clip's frames: eye openness, mouth opening, yaw per frame. */
   trace(frames: readonly Image[], fps: number): Promise<TraceRow[]>;
   close(): Promise<void>;
@@ -53,6 +55,10 @@ export async function openLandmarkSession(): Promise<LandmarkSession> {
     return {
       detect: (img) => page.evaluate((data) => window.fakeCamera.detect(data), b64(img, 95)),
       live: (img) => page.evaluate((data) => window.fakeCamera.live(data), b64(img, 92)),
+      embed: async (img) => {
+        const v = await page.evaluate((data) => window.fakeCamera.embed(data), b64(img, 92));
+        return v ? Float32Array.from(v) : null;
+      },
       async trace(frames, fps) {
         const rows: TraceRow[] = [];
         // Batches keep each evaluate() message small.

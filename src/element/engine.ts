@@ -34,6 +34,8 @@ interface Keep {
   brightness: number;
   sharpness: number;
   faceRatio: number;
+  /** Which part of the session it comes from (-1 calibration, else the challenge step). */
+  moment: number;
   /** Multi-face: the other faces the VIDEO path saw in this frame (may be one census old). */
   others: { points: Float32Array; box: Box }[];
 }
@@ -158,6 +160,7 @@ class Engine implements EnginePort {
           brightness: stats.luminance / 255,
           sharpness: sharp,
           faceRatio: q.face.box.width / w,
+          moment: momentOf(this.runner.state),
           others: this.multiFace ? otherFaces(q.face, faces) : [],
         });
       }
@@ -165,7 +168,17 @@ class Engine implements EnginePort {
     return { codes: q.codes, faces: faces.length };
   }
 
+  /**
+   * The best frame of each moment of the session (calibration, each challenge step): templates
+   * then come from different moments (before and after each action), not from one second of
+   * near-identical frames.
+   */
   private keep(k: Keep): void {
+    const same = this.kept.findIndex((o) => o.moment === k.moment);
+    if (same >= 0) {
+      if (this.kept[same]!.score >= k.score) return;
+      this.kept.splice(same, 1);
+    }
     this.kept.push(k);
     this.kept.sort((a, b) => b.score - a.score);
     this.kept.length = Math.min(this.kept.length, Math.max(KEEP, this.templates));
@@ -305,6 +318,10 @@ class Engine implements EnginePort {
     this.landmarker.close();
     this.inference.dispose();
   }
+}
+
+function momentOf(s: ChallengeRunner['state']): number {
+  return s.phase === 'waiting' || s.phase === 'challenge' ? s.index : -1;
 }
 
 function largest(faces: readonly FaceObservation[]): FaceObservation | null {

@@ -3,6 +3,7 @@
 import { createLandmarker, type FaceObservation } from '../../src/liveness/landmarker';
 import { eyeOpenness, faceAspect, headPose, mouthOpening } from '../../src/liveness/signals';
 import { createInference, type Inference } from '../../src/inference/client';
+import { fivePoints } from '../../src/liveness/fivepoints';
 
 export interface StillFace {
   landmarks: number[];
@@ -29,6 +30,8 @@ declare global {
       live(jpegBase64: string): Promise<number | null>;
       /** `fresh`: a new clip (break tracking); otherwise continue the previous batch. */
       trace(jpegBase64: string[], fps: number, fresh: boolean): Promise<TraceRow[]>;
+      /** The element's embedding of the largest face (benchmarks only; never printed). */
+      embed(jpegBase64: string): Promise<number[] | null>;
     };
   }
 }
@@ -49,6 +52,16 @@ window.fakeCamera = {
     const lm = await landmarker;
     const faces = await lm.detectImage(await bitmap(b64));
     return faces.map((f) => ({ landmarks: Array.from(f.landmarks), box: f.box }));
+  },
+  async embed(b64) {
+    const lm = await landmarker;
+    inference ??= createInference({ assetBase: '/', backend: 'wasm' });
+    const inf = await inference;
+    const bmp = await bitmap(b64);
+    const faces = await lm.detectImage(bmp);
+    const f = faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
+    if (!f) return null;
+    return Array.from(await inf.embed(bmp, fivePoints(f.landmarks)));
   },
   async live(b64) {
     const lm = await landmarker;
