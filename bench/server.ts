@@ -27,7 +27,7 @@ import {
   type SealedEnvelope,
   type SubmissionPayload,
 } from '../src/protocol/payload';
-import type { SessionInfo } from '../src/protocol/session';
+import type { SessionResponse } from '../src/protocol/api';
 import { sealSubmission } from '../src/crypto/seal';
 import { createApp } from '../src/server/app';
 import { defaultConfig, type ServerConfig } from '../src/server/config';
@@ -104,7 +104,7 @@ function unitVector(seed: number): Float32Array {
   return v;
 }
 
-function payload(s: SessionInfo, v: Float32Array, now: number): SubmissionPayload {
+function payload(s: SessionResponse, v: Float32Array, now: number): SubmissionPayload {
   const n = s.challenges.length;
   return {
     version: PROTOCOL_VERSION,
@@ -272,7 +272,7 @@ async function ceilingWorker(dir: string): Promise<void> {
   };
   const envs: SealedEnvelope[] = [];
   for (let i = 0; i < 64; i++) {
-    const s: SessionInfo = {
+    const s: SessionResponse = {
       sessionId: `c${i}`,
       nonce: 'A'.repeat(43),
       purpose: 'verify',
@@ -360,7 +360,7 @@ async function main(): Promise<void> {
 
     // Library: 100k identify templates + verify subjects enrolled through the real routes.
     const now0 = Date.now();
-    // Bulk import (one transaction per chunk) through the store's enrolMany.
+    // Bulk import (one transaction per chunk) through the store's enrollMany.
     for (let start = 0; start < TEMPLATES; start += 10_000) {
       const entries = [];
       for (let i = start; i < Math.min(TEMPLATES, start + 10_000); i++) {
@@ -376,12 +376,14 @@ async function main(): Promise<void> {
           },
         });
       }
-      await store.enrolMany(entries);
+      await store.enrollMany(entries);
     }
     const seedMs = performance.now() - t0;
     for (let i = 0; i < VERIFY_SUBJECTS; i++) {
       const subjectId = `v-${i}`;
-      const s = (await post('/v1/sessions', { grant: grant('enroll', subjectId) })) as SessionInfo;
+      const s = (await post('/v1/sessions', {
+        grant: grant('enroll', subjectId),
+      })) as SessionResponse;
       await post('/v1/consents', {
         sessionId: s.sessionId,
         subjectId,
@@ -433,7 +435,9 @@ async function main(): Promise<void> {
     const tGen = performance.now();
     for (let i = 0; i < needed; i++) {
       const k = i % VERIFY_SUBJECTS;
-      const s = (await post('/v1/sessions', { grant: grant('verify', `v-${k}`) })) as SessionInfo;
+      const s = (await post('/v1/sessions', {
+        grant: grant('verify', `v-${k}`),
+      })) as SessionResponse;
       const env = await sealSubmission({
         payload: payload(s, unitVector(k + 1), Date.now()),
         keyId: s.keyId,
@@ -445,7 +449,7 @@ async function main(): Promise<void> {
     }
     const idBodies: string[] = [];
     for (let i = 0; i < IDENTIFY_QUERIES + 20; i++) {
-      const s = (await post('/v1/sessions', { grant: grant('identify') })) as SessionInfo;
+      const s = (await post('/v1/sessions', { grant: grant('identify') })) as SessionResponse;
       const q = unitVector(1_000_000 + ((i * 7919) % TEMPLATES));
       const env = await sealSubmission({
         payload: payload(s, q, Date.now()),

@@ -73,7 +73,7 @@ export async function benchIdentify(
           },
         });
       }
-      await writer.enrolMany(batch);
+      await writer.enrollMany(batch);
     }
     const seedMs = performance.now() - t0;
 
@@ -134,7 +134,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
       ['measure', 'value'],
       [
         ['templates (SQLite, AES-256-GCM at rest)', r.templates],
-        ['seed time (ms, enrolMany in batches of 10 000)', r.seed_ms],
+        ['seed time (ms, enrollMany in batches of 10 000)', r.seed_ms],
         ['cold load of the index (ms wall / CPU)', `${r.reload_ms} / ${r.reload_cpu_ms}`],
         [`identify p50 (ms, k=${r.k}, ${r.queries} queries)`, r.p50_ms],
         ['identify p99 (ms, target <= 50)', r.p99_ms],

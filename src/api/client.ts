@@ -1,7 +1,6 @@
 // Browser client of the verification endpoint. Builds, seals and signs payloads; every failure is
 // an ApiError carrying the server's stable code, or 'network' / 'bad_response' from here.
 
-import type { SubjectExport } from '../server/store/types';
 import type {
   AddDeviceResponse,
   ConsentRequest,
@@ -9,6 +8,8 @@ import type {
   DeregisterResponse,
   EnrollResponse,
   IdentifyResponse,
+  SessionResponse,
+  SubjectExport,
   VerifyResponse,
   WithdrawResponse,
 } from '../protocol/api';
@@ -24,7 +25,6 @@ import {
   type RightsAction,
   type RightsProof,
 } from '../protocol/payload';
-import type { SessionInfo } from '../protocol/session';
 import { exportPublicKeyRaw } from '../crypto/keys';
 import { sealSubmission } from '../crypto/seal';
 import { sign } from '../crypto/sign';
@@ -88,17 +88,17 @@ export interface ApiClient {
     subjectId?: string,
     signal?: AbortSignal,
     options?: { challenges?: number; challengeSet?: ChallengeSet; grant?: string },
-  ): Promise<SessionInfo>;
-  enroll(session: SessionInfo, capture: Capture, signal?: AbortSignal): Promise<EnrollResponse>;
-  verify(session: SessionInfo, capture: Capture, signal?: AbortSignal): Promise<VerifyResponse>;
+  ): Promise<SessionResponse>;
+  enroll(session: SessionResponse, capture: Capture, signal?: AbortSignal): Promise<EnrollResponse>;
+  verify(session: SessionResponse, capture: Capture, signal?: AbortSignal): Promise<VerifyResponse>;
   /** Registers this device's key for the subject when the capture matches its templates. */
   addDevice(
-    session: SessionInfo,
+    session: SessionResponse,
     capture: Capture,
     signal?: AbortSignal,
   ): Promise<AddDeviceResponse>;
   identify(
-    session: SessionInfo,
+    session: SessionResponse,
     capture: Capture,
     k?: number,
     signal?: AbortSignal,
@@ -160,7 +160,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
 
   async function submit<T>(
     route: string,
-    session: SessionInfo,
+    session: SessionResponse,
     capture: Capture,
     signal?: AbortSignal,
   ): Promise<T> {
@@ -198,7 +198,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     subjectId: string | undefined,
     signal: AbortSignal | undefined,
     o: { challenges?: number; challengeSet?: ChallengeSet; grant?: string } = {},
-  ): Promise<SessionInfo> {
+  ): Promise<SessionResponse> {
     let grant = o.grant;
     try {
       grant ??= await options.getGrant?.({
@@ -211,7 +211,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       // The host backend could not be reached (or refused): no session can open.
       throw new ApiError('network', 'the host did not provide a session grant', 0, { cause });
     }
-    return call<SessionInfo>(
+    return call<SessionResponse>(
       '/v1/sessions',
       {
         ...(grant ? { grant } : {}),

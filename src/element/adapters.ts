@@ -5,7 +5,7 @@ import { ApiError, createApiClient, type ApiClient, type GrantSource } from '../
 import type { ErrorCode } from '../protocol/errors';
 import type { Purpose } from '../protocol/payload';
 import { receiptClaimsOf } from '../protocol/receipt';
-import type { SessionInfo as WireSession } from '../protocol/session';
+import type { SessionResponse } from '../protocol/api';
 
 type SessionOptions = NonNullable<Parameters<ApiClient['createSession']>[3]>;
 import { LocalStore } from '../storage/db';
@@ -130,10 +130,10 @@ export const localStorage: StoragePort = {
 
 class EndpointApi implements ApiPort {
   private readonly client: ApiClient;
-  private readonly sessions = new WeakMap<SessionGrant, WireSession>();
+  private readonly sessions = new WeakMap<SessionGrant, SessionResponse>();
   // The session opened to record consent (its grant authorises the record) is the one the
   // capture then uses: one host grant per attempt.
-  private pending: { key: string; wire: WireSession } | null = null;
+  private pending: { key: string; wire: SessionResponse } | null = null;
 
   constructor(endpoint: string, getGrant?: GrantSource) {
     this.client = createApiClient({

@@ -23,7 +23,7 @@ import { iou } from '../liveness/box';
 import type { Box, FaceObservation } from '../liveness/types';
 import type { Capture } from '../api/client';
 import { cosine } from '../protocol/match';
-import { MAX_ENROL_VECTORS, MAX_FACES } from '../protocol/payload';
+import { MAX_ENROLL_VECTORS, MAX_FACES } from '../protocol/payload';
 
 /** A kept candidate frame for embedding: pixels never leave this module except to the worker. */
 interface Keep {
@@ -194,7 +194,7 @@ class Engine implements EnginePort {
     this.kept = [];
     this.lastKeep = -Infinity;
     this.multiFace = options.multiFace === true;
-    this.templates = Math.max(1, Math.min(MAX_ENROL_VECTORS, Math.round(options.templates ?? 1)));
+    this.templates = Math.max(1, Math.min(MAX_ENROLL_VECTORS, Math.round(options.templates ?? 1)));
     this.runner = new ChallengeRunner(known, {
       timeoutMs: options.timeoutMs,
       maxAttempts: options.maxAttempts,

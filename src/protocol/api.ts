@@ -1,6 +1,22 @@
 // JSON shapes of the endpoint's requests and responses, shared by the server and the browser client.
 
-import type { Purpose } from './payload';
+import type { ChallengeKind, Purpose } from './payload';
+
+/** Response of `POST /v1/sessions`. Byte fields are base64url. */
+export interface SessionResponse {
+  sessionId: string;
+  nonce: string;
+  purpose: Purpose;
+  subjectId: string | null;
+  /** Server-chosen random order; the person performs them in this order. Empty for 'rights'. */
+  challenges: ChallengeKind[];
+  /** Epoch ms. */
+  expiresAt: number;
+  /** HPKE recipient public key, raw uncompressed P-256 (65 bytes). */
+  hpkePublicKey: string;
+  keyId: string;
+  modelIds: string[];
+}
 
 /** The endpoint's signature over a result's claims (protocol/receipt.ts builds and checks it). */
 export interface Receipt {
@@ -112,4 +128,38 @@ export interface TemplateSummary {
   templateId: string;
   modelId: string;
   createdAt: number;
+}
+
+/**
+ * `POST /v1/subjects/:id/export`: everything stored about one subject (right of access / copy).
+ * The store returns exactly this (its records are checked against it at compile time).
+ */
+export interface SubjectExport {
+  subject: {
+    subjectId: string;
+    createdAt: number;
+    suspendedUntil: number | null;
+    deviceKeys: { keyId: string; publicKey: string; addedAt: number }[]; // publicKey base64
+  } | null;
+  templates: { templateId: string; modelId: string; createdAt: number; vector: string }[]; // base64 float32 LE
+  consents: {
+    consentId: string;
+    subjectId: string;
+    policyVersion: string;
+    purposes: string[];
+    sensitive: boolean;
+    guardian: boolean;
+    accepted: boolean;
+    at: number;
+    withdrawnAt: number | null;
+  }[];
+  verifications: {
+    id: string;
+    subjectId: string | null;
+    kind: 'enroll' | 'verify' | 'identify';
+    decision: 'accept' | 'reject';
+    score: number | null;
+    at: number;
+    deviceId?: string | null;
+  }[];
 }

@@ -12,7 +12,7 @@ export const NONCE_BYTES = 32;
 export const MAX_FACES = 10;
 export const MAX_CHALLENGES = 8;
 /** Enrolment: up to this many vectors of the same person (different moments of one session). */
-export const MAX_ENROL_VECTORS = 5;
+export const MAX_ENROLL_VECTORS = 5;
 
 /**
  * 'rights' sessions only authorise export / withdraw / delete by the person (no payload).

@@ -1,35 +1,8 @@
-// Session wire types and the pure plausibility checks the server runs on a decrypted payload.
+// The pure plausibility checks the server runs on a decrypted payload (the session's JSON shapes
+// are in api.ts).
 
 import { ProtocolError } from './errors';
-import {
-  VECTOR_LENGTH,
-  type ChallengeEvidenceWire,
-  type ChallengeKind,
-  type Purpose,
-} from './payload';
-
-/** Request body of `POST /v1/sessions`. */
-export interface SessionRequest {
-  purpose: Purpose;
-  /** Required for enroll/verify/rights; absent for identify. */
-  subjectId?: string;
-}
-
-/** Response of `POST /v1/sessions`. Byte fields are base64url. */
-export interface SessionInfo {
-  sessionId: string;
-  nonce: string;
-  purpose: Purpose;
-  subjectId: string | null;
-  /** Server-chosen random order; the person performs them in this order. Empty for 'rights'. */
-  challenges: ChallengeKind[];
-  /** Epoch ms. */
-  expiresAt: number;
-  /** HPKE recipient public key, raw uncompressed P-256 (65 bytes). */
-  hpkePublicKey: string;
-  keyId: string;
-  modelIds: string[];
-}
+import { VECTOR_LENGTH, type ChallengeEvidenceWire, type ChallengeKind } from './payload';
 
 /** A face vector must be 512 finite floats with an L2 norm near 1 (the embedder normalises). */
 export function checkVector(v: Float32Array, normTolerance = 0.05): void {

@@ -3,10 +3,9 @@
 // endpoint before host grants existed.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { IdentifyResponse, VerifyResponse } from '../protocol/api';
+import type { IdentifyResponse, SessionResponse, VerifyResponse } from '../protocol/api';
 import { cosine } from '../protocol/match';
 import { VECTOR_LENGTH } from '../protocol/payload';
-import type { SessionInfo } from '../protocol/session';
 import { createApp } from './app';
 import { mintGrant } from './grants';
 import {
@@ -14,7 +13,7 @@ import {
   GRANT_SECRET,
   ORIGIN,
   consent,
-  enrol,
+  enroll,
   grantFor,
   harness,
   jsonPost,
@@ -31,7 +30,7 @@ const aliceFace = unitVector(1);
 beforeEach(async () => {
   h = await harness();
   alice = await Device.create();
-  await enrol(h, alice, 'alice', aliceFace);
+  await enroll(h, alice, 'alice', aliceFace);
 });
 afterEach(() => h.close());
 
@@ -44,7 +43,7 @@ const code = (r: { body: Json }) => (r.body['error'] as { code?: string } | unde
 
 async function submit(
   device: Device,
-  session: SessionInfo,
+  session: SessionResponse,
   vectors: Float32Array[],
   route = `/v1/${session.purpose}`,
 ) {
@@ -144,7 +143,7 @@ describe('answers teach a stranger nothing', () => {
   });
 
   it('500 probes (one-hot, 10 faces a request, and hill climbing) reconstruct nothing', async () => {
-    for (let i = 2; i < 6; i++) await enrol(h, await Device.create(), `p${i}`, unitVector(i));
+    for (let i = 2; i < 6; i++) await enroll(h, await Device.create(), `p${i}`, unitVector(i));
     const templates = [aliceFace, ...[2, 3, 4, 5].map(unitVector)];
     const revealed: { probe: Float32Array; score: number }[] = [];
     let probes = 0;
@@ -224,7 +223,7 @@ describe('the owner owns the record', () => {
   it('a pre-created subject is bound to the first enrolling device, in the same transaction', async () => {
     expect((await post('/v1/subjects', { subjectId: 'carol' }, operator)).status).toBe(201);
     const carol = await Device.create();
-    await enrol(h, carol, 'carol', unitVector(3));
+    await enroll(h, carol, 'carol', unitVector(3));
     expect((await h.store.listDeviceKeys('carol')).length).toBe(1);
     // A photo embedding of carol, sealed by a stranger's device, does not verify as carol.
     const thief = await Device.create();
@@ -292,7 +291,7 @@ describe('the owner owns the record', () => {
     });
     try {
       const owner = await Device.create();
-      await enrol(b, owner, 'olga', unitVector(5));
+      await enroll(b, owner, 'olga', unitVector(5));
       const stranger = await Device.create();
       const attempt = async (d: Device, client: string) => {
         const s = await newSession(b.app, 'verify', 'olga');

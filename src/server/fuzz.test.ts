@@ -13,7 +13,7 @@ import {
   OPERATOR_KEY,
   ORIGIN,
   consent,
-  enrol,
+  enroll,
   harness,
   jsonPost,
   newSession,
@@ -118,8 +118,8 @@ describe('fuzz: malformed requests across all routes', () => {
     h = await harness();
     dbPath = (h.store as unknown as { db: { name: string } }).db.name;
     const device = await Device.create();
-    await enrol(h, device, 'alice', unitVector(1));
-    await enrol(h, device, 'bob', unitVector(2));
+    await enroll(h, device, 'alice', unitVector(1));
+    await enroll(h, device, 'bob', unitVector(2));
     await consent(h.app, 'carol');
     // Valid envelopes for open sessions: the fuzzer mutates them (so they must never succeed).
     envelopes = [];

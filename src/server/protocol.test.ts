@@ -17,7 +17,7 @@ import {
   MODEL,
   ORIGIN,
   consent,
-  enrol,
+  enroll,
   grantFor,
   harness,
   jsonPost,
@@ -34,7 +34,7 @@ const alice = unitVector(1);
 beforeEach(async () => {
   h = await harness();
   device = await Device.create();
-  await enrol(h, device, 'alice', alice);
+  await enroll(h, device, 'alice', alice);
 });
 afterEach(() => h.close());
 
@@ -99,7 +99,7 @@ describe('round trip', () => {
 
   it('identifies 1:N and M:N with top-k', async () => {
     const bobDevice = await Device.create();
-    await enrol(h, bobDevice, 'bob', unitVector(7));
+    await enroll(h, bobDevice, 'bob', unitVector(7));
     const s = await newSession(h.app, 'identify');
     const env = await device.seal(
       s,
@@ -274,7 +274,7 @@ describe('rejections (each with a stable code, nothing changes)', () => {
     expect(code(await post('/v1/verify', env))).toBe('device_key_mismatch');
     const off = await harness({ deviceBinding: false });
     try {
-      await enrol(off, device, 'alice', alice);
+      await enroll(off, device, 'alice', alice);
       const s = await newSession(off.app, 'verify', 'alice');
       const e = await stranger.seal(s, stranger.payload(s, [alice], off.clock.now));
       const res = await off.app.request('/v1/verify', jsonPost(e));

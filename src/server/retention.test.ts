@@ -31,7 +31,7 @@ describe('retention job', () => {
   it('purges on schedule using the injected clock, and stops', async () => {
     let now = T0;
     const runs: [PurgeCounts, number][] = [];
-    await store.enrol(
+    await store.enroll(
       { subjectId: 's1', devicePublicKey: null, createdAt: T0 },
       { templateId: 't1', subjectId: 's1', modelId: 'm1', vector: vec(1), createdAt: T0 },
     );

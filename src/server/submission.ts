@@ -11,7 +11,7 @@ import { toBase64Url } from '../protocol/encoding';
 import { ProtocolError } from '../protocol/errors';
 import { centroid, cosine, decide } from '../protocol/match';
 import {
-  MAX_ENROL_VECTORS,
+  MAX_ENROLL_VECTORS,
   MAX_FACES,
   PURPOSES,
   type Purpose,
@@ -162,7 +162,7 @@ async function recordFailure(d: SubmissionDeps, subjectId: string, deviceId: str
 
 function maxVectors(purpose: Purpose): number {
   if (purpose === 'identify') return MAX_FACES;
-  return MAX_ENROL_VECTORS; // several frames of one face (enrol templates, verify probes)
+  return MAX_ENROLL_VECTORS; // several frames of one face (enrol templates, verify probes)
 }
 
 function checkCapture(

@@ -15,7 +15,7 @@ import {
   type SealedEnvelope,
   type SubmissionPayload,
 } from '../protocol/payload';
-import type { SessionInfo } from '../protocol/session';
+import type { SessionResponse } from '../protocol/api';
 import { createApp } from './app';
 import { defaultConfig, type ServerConfig } from './config';
 import type { AppEnv } from './context';
@@ -90,7 +90,7 @@ export function unitVector(seed: number): Float32Array {
 }
 
 /** Evidence for the issued order with plausible timings ending just before `clientTime`. */
-export function evidenceFor(session: SessionInfo, clientTime: number): ChallengeEvidenceWire[] {
+export function evidenceFor(session: SessionResponse, clientTime: number): ChallengeEvidenceWire[] {
   const n = session.challenges.length;
   return session.challenges.map((kind, i) => ({
     kind,
@@ -118,7 +118,11 @@ export class Device {
     return new Device(await generateDeviceKeyPair());
   }
 
-  payload(session: SessionInfo, vectors: Float32Array[], clientTime: number): SubmissionPayload {
+  payload(
+    session: SessionResponse,
+    vectors: Float32Array[],
+    clientTime: number,
+  ): SubmissionPayload {
     return {
       version: PROTOCOL_VERSION,
       sessionId: session.sessionId,
@@ -134,7 +138,11 @@ export class Device {
     };
   }
 
-  seal(session: SessionInfo, payload: SubmissionPayload, origin = ORIGIN): Promise<SealedEnvelope> {
+  seal(
+    session: SessionResponse,
+    payload: SubmissionPayload,
+    origin = ORIGIN,
+  ): Promise<SealedEnvelope> {
     return sealSubmission({
       payload,
       keyId: session.keyId,
@@ -151,7 +159,7 @@ const clocks = new WeakMap<Hono<AppEnv>, { clock: { now: number }; config: Serve
 /** What the host backend does: a grant for one session (the harness clock and audience). */
 export function grantFor(
   app: Hono<AppEnv>,
-  purpose: SessionInfo['purpose'],
+  purpose: SessionResponse['purpose'],
   subjectId?: string,
   extra: Partial<GrantRequest> = {},
 ): string {
@@ -170,16 +178,16 @@ export function grantFor(
 
 export async function newSession(
   app: Hono<AppEnv>,
-  purpose: SessionInfo['purpose'],
+  purpose: SessionResponse['purpose'],
   subjectId?: string,
   extra: Partial<GrantRequest> = {},
-): Promise<SessionInfo> {
+): Promise<SessionResponse> {
   const res = await app.request(
     '/v1/sessions',
     jsonPost({ grant: grantFor(app, purpose, subjectId, extra) }),
   );
   if (res.status !== 201) throw new Error(`session: ${res.status} ${await res.text()}`);
-  return (await res.json()) as SessionInfo;
+  return (await res.json()) as SessionResponse;
 }
 
 /** Records a consent the way the element does: inside a session the host granted. */
@@ -201,7 +209,7 @@ export async function consent(app: Hono<AppEnv>, subjectId: string, accepted = t
 }
 
 /** Consent + enrol `subjectId` with `vector` from `device`. */
-export async function enrol(
+export async function enroll(
   h: Harness,
   device: Device,
   subjectId: string,

@@ -3,12 +3,12 @@
 import { createApiClient, ApiError } from '../../src/api/client';
 import { exportPublicKeyRaw } from '../../src/crypto/keys';
 import { toBase64Url } from '../../src/protocol/encoding';
-import type { SessionInfo } from '../../src/protocol/session';
+import type { SessionResponse } from '../../src/protocol/api';
 import { LocalStore } from '../../src/storage/db';
 
 const DB = 'face-verify-test';
 
-function evidence(s: SessionInfo, now: number) {
+function evidence(s: SessionResponse, now: number) {
   const n = s.challenges.length;
   return s.challenges.map((kind, i) => ({
     kind,
@@ -90,7 +90,7 @@ const api = {
     });
     try {
       const quality = { score: 0.9, brightness: 0.5, sharpness: 0.6, faceRatio: 0.3 };
-      const capture = (s: SessionInfo) => ({
+      const capture = (s: SessionResponse) => ({
         modelId: s.modelIds[0] as string,
         vectors: [Float32Array.from(vector)],
         liveness: evidence(s, Date.now()),

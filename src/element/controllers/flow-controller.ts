@@ -24,14 +24,14 @@ import {
   type FlowState,
   type Mode,
 } from '../../flow/machine';
-import { MAX_ENROL_VECTORS, type ChallengeSet } from '../../protocol/payload';
+import { MAX_ENROLL_VECTORS, type ChallengeSet } from '../../protocol/payload';
 import type { CameraController } from './camera-controller';
 
 /**
  * Vectors an enrolment sends: the best frame's plus those of other good frames of the session
  * (different moments), so a later verify is compared with several templates, not one frame.
  */
-export const ENROL_TEMPLATES = MAX_ENROL_VECTORS;
+export const ENROLL_TEMPLATES = MAX_ENROLL_VECTORS;
 
 export interface FlowConfig {
   endpoint: string;
@@ -244,7 +244,7 @@ export class FlowController implements ReactiveController {
           timeoutMs: challengeTimeoutMs,
           maxAttempts: challengeAttempts,
           multiFace,
-          templates: mode === 'enroll' ? ENROL_TEMPLATES : 1,
+          templates: mode === 'enroll' ? ENROLL_TEMPLATES : 1,
         });
         started = true;
         continue;

@@ -13,7 +13,7 @@ import {
   type ChallengeSet,
   type Purpose,
 } from '../../protocol/payload';
-import type { SessionInfo } from '../../protocol/session';
+import type { SessionResponse } from '../../protocol/api';
 import {
   isValidId,
   nonceHash,
@@ -146,7 +146,7 @@ export function sessionRoutes(d: AppDeps): Hono<AppEnv> {
       createdAt: now,
     });
     const key = d.keys.current();
-    const info: SessionInfo = {
+    const info: SessionResponse = {
       sessionId,
       nonce: toBase64Url(nonce),
       purpose: auth.purpose,

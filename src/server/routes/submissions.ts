@@ -60,13 +60,13 @@ export function submissionRoutes(d: AppDeps): Hono<AppEnv> {
     // One transaction: subject (if new), device key binding (if the subject has none, pre-created
     // subjects included) and templates, replacing earlier ones (re-enrolment, correction, new
     // model). An enrolled subject's record is replaced only from one of its own device keys.
-    const enrol = (key: Uint8Array | null) =>
-      d.store.enrol({ subjectId, devicePublicKey: key, createdAt: now }, templates, {
+    const enroll = (key: Uint8Array | null) =>
+      d.store.enroll({ subjectId, devicePublicKey: key, createdAt: now }, templates, {
         replace: true,
       });
     let enrolled;
     try {
-      enrolled = await enrol(deviceKey);
+      enrolled = await enroll(deviceKey);
     } catch (e) {
       if (!(e instanceof StoreError && e.code === 'device_mismatch')) throw e;
       if (d.config.deviceBinding) {
@@ -76,7 +76,7 @@ export function submissionRoutes(d: AppDeps): Hono<AppEnv> {
           'this subject is enrolled from another device; re-enrol from it or add this device',
         );
       }
-      enrolled = await enrol(null);
+      enrolled = await enroll(null);
     }
     await d.store.addVerification({
       id: newId(d),

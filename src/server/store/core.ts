@@ -6,6 +6,7 @@
 // Coherence across processes and instances: every template write bumps its model's generation
 // and appends to the change log in the same transaction (index-cache.ts reads both).
 
+import type { SubjectExport } from '../../protocol/api';
 import type { DataKeyring, SealedVector } from './at-rest';
 import {
   CHANGE_LOG_KEEP,
@@ -38,7 +39,7 @@ import {
   type ConsumeResult,
   type DeleteSubjectResult,
   type DeviceKeyRecord,
-  type EnrolResult,
+  type EnrollResult,
   type IdentifyMatch,
   type NewConsent,
   type NewSession,
@@ -49,7 +50,6 @@ import {
   type SessionRecord,
   type Store,
   type StoreSnapshot,
-  type SubjectExport,
   type SubjectRecord,
   type TemplateRecord,
   type VerificationRecord,
@@ -257,11 +257,11 @@ export class StoreCore implements Store {
     this.cache.applied(t.modelId, gen, (ix) => ix.add(t.templateId, t.subjectId, t.vector));
   }
 
-  async enrol(
+  async enroll(
     subject: NewSubject,
     templates: NewTemplate | NewTemplate[],
     opts: { replace?: boolean } = {},
-  ): Promise<EnrolResult> {
+  ): Promise<EnrollResult> {
     const s = check.newSubject(subject);
     const ts = check.newTemplates(s.subjectId, templates);
     const sealed = ts.map((t) => this.keyring.seal(t.vector, t));
@@ -291,10 +291,10 @@ export class StoreCore implements Store {
     };
   }
 
-  async enrolMany(
+  async enrollMany(
     entries: { subject: NewSubject; template: NewTemplate }[],
   ): Promise<{ subjectsCreated: number; templatesAdded: number }> {
-    const items = check.enrolments(entries).map((e) => ({
+    const items = check.enrollments(entries).map((e) => ({
       ...e,
       sealed: this.keyring.seal(e.template.vector, e.template),
     }));

@@ -24,7 +24,7 @@ describe('openStore', () => {
     const url = `sqlite:${join(dataDir, 'face-verify.db')}`;
     const first = await openStore({ url, dataDir, env: {} });
     expect(first.kind).toBe('sqlite');
-    await first.enrol(...enrolment);
+    await first.enroll(...enrolment);
     await first.close();
     expect(existsSync(join(dataDir, 'face-verify.db'))).toBe(true);
     expect(existsSync(join(dataDir, 'data-key.json'))).toBe(true);
@@ -64,7 +64,7 @@ describe('openStore', () => {
       const env = { FV_STORE: url, FV_DATA_KEY: `k1:${Buffer.alloc(32, 3).toString('base64')}` };
       const store = await openStore({ env, dataDir: dir });
       expect(store.kind).toBe('postgres');
-      await store.enrol(...enrolment);
+      await store.enroll(...enrolment);
       expect((await store.identify(vec(1), 'm1', 1))[0]?.subjectId).toBe('s1');
       await store.close();
     } finally {

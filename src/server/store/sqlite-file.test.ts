@@ -70,7 +70,7 @@ describe('SQLite file on disk', () => {
   it('never holds plaintext vectors, and deleted templates leave no ciphertext behind', async () => {
     const keyring = DataKeyring.generate();
     const store = await openStore(keyring);
-    for (let i = 0; i < 20; i++) await store.enrol(subject(`s${i}`), template(`s${i}`, i));
+    for (let i = 0; i < 20; i++) await store.enroll(subject(`s${i}`), template(`s${i}`, i));
     const victim = template('s7', 7);
     const { ct } = rawRow('s7-t');
     await store.vacuum(); // everything in the main file, WAL truncated
@@ -95,8 +95,8 @@ describe('SQLite file on disk', () => {
 
   it('withdrawal also scrubs the ciphertext from the file', async () => {
     const store = await openStore(DataKeyring.generate());
-    await store.enrol(subject('s1'), template('s1', 1));
-    await store.enrol(subject('s2'), template('s2', 2));
+    await store.enroll(subject('s1'), template('s1', 1));
+    await store.enroll(subject('s2'), template('s2', 2));
     const { ct } = rawRow('s1-t');
     await store.withdrawConsent('s1', T0 + 1);
     await store.vacuum();
@@ -107,8 +107,8 @@ describe('SQLite file on disk', () => {
   it('detects a ciphertext moved to another row or altered', async () => {
     const keyring = DataKeyring.generate();
     const store = await openStore(keyring);
-    await store.enrol(subject('a'), template('a', 1));
-    await store.enrol(subject('b'), template('b', 2));
+    await store.enroll(subject('a'), template('a', 1));
+    await store.enroll(subject('b'), template('b', 2));
     await store.close();
     const db = new Database(path);
     db.prepare(
@@ -127,9 +127,9 @@ describe('SQLite file on disk', () => {
     const keyring = DataKeyring.generate();
     const a = await openStore(keyring);
     const b = await openStore(keyring);
-    await a.enrol(subject('s1'), template('s1', 1));
+    await a.enroll(subject('s1'), template('s1', 1));
     expect((await b.identify(vec(1), 'm1', 1))[0]?.subjectId).toBe('s1');
-    await a.enrol(subject('s2'), template('s2', 2));
+    await a.enroll(subject('s2'), template('s2', 2));
     await a.deleteSubject('s1');
     const raw = new Database(path);
     raw.prepare('DELETE FROM template_changes').run(); // as if pruned long ago
@@ -145,13 +145,13 @@ describe('SQLite file on disk', () => {
     const keyring = DataKeyring.generate();
     const a = await openStore(keyring);
     const b = await openStore(keyring);
-    await a.enrol(subject('s1'), template('s1', 1));
+    await a.enroll(subject('s1'), template('s1', 1));
     const first = await b.listTemplates('s1');
     expect(first.map((t) => t.templateId)).toEqual(['s1-t']);
     first[0]!.vector.fill(0); // callers get copies
     expect((await b.listTemplates('s1'))[0]!.vector).toEqual(vec(1));
     // Re-enrolment elsewhere (replace), then deletion: each is seen at once.
-    await a.enrol(subject('s1'), { ...template('s1', 2), templateId: 's1-t2' }, { replace: true });
+    await a.enroll(subject('s1'), { ...template('s1', 2), templateId: 's1-t2' }, { replace: true });
     const second = await b.listTemplates('s1');
     expect(second.map((t) => t.templateId)).toEqual(['s1-t2']);
     expect(second[0]!.vector).toEqual(vec(2));
@@ -164,7 +164,7 @@ describe('SQLite file on disk', () => {
   it('warmIdentify loads the index once; identify then searches without reloading', async () => {
     const keyring = DataKeyring.generate();
     const a = await openStore(keyring);
-    await a.enrol(subject('s1'), template('s1', 1));
+    await a.enroll(subject('s1'), template('s1', 1));
     await a.close();
     const b = await openStore(keyring);
     await b.warmIdentify('m1');
@@ -205,7 +205,7 @@ describe('SQLite file on disk', () => {
       ...process.env,
       FV_DATA_KEY: `k1:${(JSON.parse(keyring.toFileJson()) as { keys: { k1: string } }).keys.k1}`,
     };
-    const script = fileURLToPath(new URL('./testing/enrol-loop.ts', import.meta.url));
+    const script = fileURLToPath(new URL('./testing/enroll-loop.ts', import.meta.url));
     const acknowledged = new Set<number>();
     let next = 0;
     for (let round = 0; round < 3; round++) {
@@ -259,7 +259,7 @@ describe('SQLite file on disk', () => {
       )
       .get() as { n: number };
     expect(orphanTemplates.n).toBe(0);
-    // enrol() is atomic: no subject exists without its first template.
+    // enroll() is atomic: no subject exists without its first template.
     const bare = db
       .prepare(
         "SELECT count(*) AS n FROM subjects s WHERE NOT EXISTS (SELECT 1 FROM templates t WHERE t.subject_id = s.subject_id AND t.model_id = 'm1')",

@@ -68,7 +68,7 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
     return s;
   };
 
-  async function enrol(subjectId: string, seed: number, modelId = 'm1'): Promise<Float32Array> {
+  async function enroll(subjectId: string, seed: number, modelId = 'm1'): Promise<Float32Array> {
     if ((await store.getSubject(subjectId)) === null) {
       await store.putSubject({ subjectId, devicePublicKey: null, createdAt: T0 });
     }
@@ -127,8 +127,8 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
 
   describe('templates', () => {
     it('round-trips vectors exactly through at-rest encryption', async () => {
-      const v = await enrol('s1', 1);
-      const w = await enrol('s1', 2, 'm2');
+      const v = await enroll('s1', 1);
+      const w = await enroll('s1', 2, 'm2');
       const list = await store.listTemplates('s1');
       expect(list.map((t) => [t.templateId, t.modelId])).toEqual([
         ['s1-t1', 'm1'],
@@ -140,7 +140,7 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
     });
 
     it('rejects bad input with a clear error and writes nothing', async () => {
-      await enrol('s1', 1);
+      await enroll('s1', 1);
       const before = await store.snapshot();
       const base = { templateId: 'x', subjectId: 's1', modelId: 'm1', createdAt: T0 };
       const nan = vec(3);
@@ -203,12 +203,12 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
         vector: vec(11),
         createdAt: T0,
       };
-      expect(await store.enrol(subject, t)).toEqual({
+      expect(await store.enroll(subject, t)).toEqual({
         subjectCreated: true,
         keyBound: true,
         templatesReplaced: 0,
       });
-      expect(await store.enrol(subject, { ...t, templateId: 'e1-b', vector: vec(12) })).toEqual({
+      expect(await store.enroll(subject, { ...t, templateId: 'e1-b', vector: vec(12) })).toEqual({
         subjectCreated: false,
         keyBound: false,
         templatesReplaced: 0,
@@ -218,7 +218,7 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
 
       // Re-enrolment replaces both old templates atomically; the index follows.
       const c = { ...t, templateId: 'e1-c', modelId: 'm2', vector: vec(13) };
-      expect(await store.enrol(subject, c, { replace: true })).toEqual({
+      expect(await store.enroll(subject, c, { replace: true })).toEqual({
         subjectCreated: false,
         keyBound: false,
         templatesReplaced: 2,
@@ -227,7 +227,7 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
       expect(await store.identify(vec(12), 'm1', 3)).toEqual([]);
       expect((await store.identify(vec(13), 'm2', 3)).map((h) => h.templateId)).toEqual(['e1-c']);
 
-      await store.enrol(
+      await store.enroll(
         { ...subject, subjectId: 'e3' },
         { ...t, templateId: 'e3-a', subjectId: 'e3', vector: vec(14) },
       );
@@ -235,24 +235,24 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
       const fresh = { ...subject, subjectId: 'e2' };
       const bad = new Float32Array(VECTOR_LENGTH).fill(Number.NaN);
       await expectStoreError(
-        store.enrol(fresh, { ...t, templateId: 'e2-a', subjectId: 'e2', vector: bad }),
+        store.enroll(fresh, { ...t, templateId: 'e2-a', subjectId: 'e2', vector: bad }),
         'invalid_input',
       );
       // A duplicate template id rolls back the new subject too.
       await expectStoreError(
-        store.enrol(fresh, { ...t, templateId: 'e3-a', subjectId: 'e2' }),
+        store.enroll(fresh, { ...t, templateId: 'e3-a', subjectId: 'e2' }),
         'conflict',
       );
       // A failed re-enrolment keeps the old template.
       await expectStoreError(
-        store.enrol(subject, { ...c, vector: bad }, { replace: true }),
+        store.enroll(subject, { ...c, vector: bad }, { replace: true }),
         'invalid_input',
       );
       await expectStoreError(
-        store.enrol(subject, { ...c, templateId: 'e3-a' }, { replace: true }),
+        store.enroll(subject, { ...c, templateId: 'e3-a' }, { replace: true }),
         'conflict',
       );
-      await expectStoreError(store.enrol(fresh, { ...t, templateId: 'e2-a' }), 'invalid_input');
+      await expectStoreError(store.enroll(fresh, { ...t, templateId: 'e2-a' }), 'invalid_input');
       expect(await store.snapshot()).toEqual(before);
       expect(await store.getSubject('e2')).toBeNull();
       expect((await store.listTemplates('e1')).map((x) => x.templateId)).toEqual(['e1-c']);
@@ -271,18 +271,18 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
         },
       });
       expect(await store.identify(vec(1), 'm1', 1)).toEqual([]); // index built before the import
-      expect(await store.enrolMany([entry(1), entry(2), entry(3, 'b1')])).toEqual({
+      expect(await store.enrollMany([entry(1), entry(2), entry(3, 'b1')])).toEqual({
         subjectsCreated: 2,
         templatesAdded: 3,
       });
       expect((await store.listTemplates('b1')).map((t) => t.templateId)).toEqual(['bt1', 'bt3']);
       expect((await store.identify(vec(102), 'm1', 1))[0]?.templateId).toBe('bt2');
       const before = await store.snapshot();
-      await expectStoreError(store.enrolMany([entry(4), entry(2)]), 'conflict');
+      await expectStoreError(store.enrollMany([entry(4), entry(2)]), 'conflict');
       const bad = entry(5);
       bad.template.vector = new Float32Array(10);
-      await expectStoreError(store.enrolMany([entry(6), bad]), 'invalid_input');
-      await expectStoreError(store.enrolMany([]), 'invalid_input');
+      await expectStoreError(store.enrollMany([entry(6), bad]), 'invalid_input');
+      await expectStoreError(store.enrollMany([]), 'invalid_input');
       expect(await store.snapshot()).toEqual(before);
       expect((await store.identify(vec(104), 'm1', 3)).map((h) => h.templateId)).not.toContain(
         'bt4',
@@ -310,7 +310,7 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
 
     it('the first enrolment binds its key, also for a pre-created subject; others are refused', async () => {
       await store.putSubject({ subjectId: 'pre', devicePublicKey: null, createdAt: T0 });
-      const r = await store.enrol(
+      const r = await store.enroll(
         { subjectId: 'pre', devicePublicKey: k1, createdAt: T0 + 1 },
         tpl('p1', 'pre', 1),
       );
@@ -318,7 +318,7 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
       expect((await store.listDeviceKeys('pre')).map((k) => k.publicKey)).toEqual([k1]);
       const before = await store.snapshot();
       await expectStoreError(
-        store.enrol(
+        store.enroll(
           { subjectId: 'pre', devicePublicKey: k2, createdAt: T0 + 2 },
           tpl('p2', 'pre', 2),
           { replace: true },
@@ -327,7 +327,7 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
       );
       expect(await store.snapshot()).toEqual(before); // nothing written
       // The owner's own key re-enrols.
-      const again = await store.enrol(
+      const again = await store.enroll(
         { subjectId: 'pre', devicePublicKey: k1, createdAt: T0 + 3 },
         [tpl('p3', 'pre', 3), tpl('p4', 'pre', 4)],
         { replace: true },
@@ -337,7 +337,7 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
     });
 
     it('adds, lists, removes keys; deletion and export include them', async () => {
-      await store.enrol(
+      await store.enroll(
         { subjectId: 'dk', devicePublicKey: k1, createdAt: T0 },
         tpl('d1', 'dk', 5),
       );
@@ -387,8 +387,8 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
   describe('identify (1:N)', () => {
     it('returns the top-k by cosine, per model id', async () => {
       const vs = new Map<string, Float32Array>();
-      for (let i = 1; i <= 30; i++) vs.set(`s${i}-t${i}`, await enrol(`s${i}`, i));
-      await enrol('other', 99, 'm2');
+      for (let i = 1; i <= 30; i++) vs.set(`s${i}-t${i}`, await enroll(`s${i}`, i));
+      await enroll('other', 99, 'm2');
       const probe = near(vs.get('s7-t7')!, 1234);
       const hits = await store.identify(probe, 'm1', 5);
       const expected = [...vs]
@@ -403,7 +403,7 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
     });
 
     it('stays coherent when another instance writes and deletes', async () => {
-      await enrol('s1', 1);
+      await enroll('s1', 1);
       const other = await sibling();
       expect((await store.identify(vec(1), 'm1', 3)).map((h) => h.subjectId)).toEqual(['s1']);
       expect((await other.identify(vec(1), 'm1', 3)).map((h) => h.subjectId)).toEqual(['s1']);
@@ -449,8 +449,8 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
           createdAt: T0,
         };
         const subject = { subjectId, devicePublicKey: null, createdAt: T0 };
-        if (what === 0) await s.enrol(subject, template);
-        else if (what === 1) await s.enrol(subject, template, { replace: true });
+        if (what === 0) await s.enroll(subject, template);
+        else if (what === 1) await s.enroll(subject, template, { replace: true });
         else if (what === 2) await s.deleteTemplates(subjectId);
         else await s.deleteSubject(subjectId);
         if (step % 6 === 5) {
@@ -534,9 +534,9 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
         }),
       );
       await expectStoreError(store.addConsent(consent()), 'conflict');
-      await enrol('s1', 1);
-      await enrol('s1', 2, 'm2');
-      await enrol('s2', 3);
+      await enroll('s1', 1);
+      await enroll('s1', 2, 'm2');
+      await enroll('s2', 3);
       const list = await store.listConsents('s1');
       expect(list.map((c) => [c.consentId, c.policyVersion, c.guardian, c.withdrawnAt])).toEqual([
         ['c1', 'sha256:policy-v1', false, null],
@@ -586,8 +586,8 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
   describe('deletion and export', () => {
     it('deletes a subject irreversibly but keeps consent records', async () => {
       await store.addConsent(consent());
-      const v = await enrol('s1', 1);
-      await enrol('s2', 2);
+      const v = await enroll('s1', 1);
+      await enroll('s2', 2);
       await store.createSession(session());
       await store.addVerification({
         id: 'v1',
@@ -815,7 +815,7 @@ describe.each([sqliteBackend(), postgresBackend()])('Store contract: $name', (ba
       const k1 = DataKeyring.generate('k1');
       await store.close();
       store = await backend.fresh(k1);
-      const v1 = await enrol('s1', 1);
+      const v1 = await enroll('s1', 1);
       const k1Raw = JSON.parse(k1.toFileJson()) as { keys: Record<string, string> };
       const k2Raw = JSON.parse(DataKeyring.generate('k2').toFileJson()) as {
         keys: Record<string, string>;

@@ -5,6 +5,7 @@
 // All times are epoch milliseconds supplied by the caller (injected clock), never Date.now()
 // inside the store, so retention and expiry are testable.
 
+import type { SubjectExport } from '../../protocol/api';
 import type { ChallengeKind } from '../../protocol/payload';
 
 export type StoreErrorCode =
@@ -64,7 +65,7 @@ export interface NewTemplate {
 
 export type TemplateRecord = NewTemplate;
 
-export interface EnrolResult {
+export interface EnrollResult {
   subjectCreated: boolean;
   /** The subject had no device key and the given one was registered in the same transaction. */
   keyBound: boolean;
@@ -177,19 +178,6 @@ export interface DeleteSubjectResult {
   verificationsDeleted: number;
 }
 
-/** Everything stored about one subject (right of access / copy). */
-export interface SubjectExport {
-  subject: {
-    subjectId: string;
-    createdAt: number;
-    suspendedUntil: number | null;
-    deviceKeys: { keyId: string; publicKey: string; addedAt: number }[]; // publicKey base64
-  } | null;
-  templates: { templateId: string; modelId: string; createdAt: number; vector: string }[]; // base64 float32 LE
-  consents: ConsentRecord[];
-  verifications: VerificationRecord[];
-}
-
 /** Row counts per table plus a digest of all rows, so tests can prove "no state change". */
 export interface StoreSnapshot {
   counts: Record<string, number>;
@@ -240,16 +228,16 @@ export interface Store {
    * writes nothing (the owner's record belongs to the owner's devices). `replace: true`
    * (re-enrolment, correction, new model) deletes the previous templates in the same transaction.
    */
-  enrol(
+  enroll(
     subject: NewSubject,
     templates: NewTemplate | NewTemplate[],
     opts?: { replace?: boolean },
-  ): Promise<EnrolResult>;
+  ): Promise<EnrollResult>;
   /**
-   * Bulk import (library migration, benchmarks): like enrol() for each entry, all in one
+   * Bulk import (library migration, benchmarks): like enroll() for each entry, all in one
    * transaction; all or nothing. 1..100 000 entries.
    */
-  enrolMany(
+  enrollMany(
     entries: { subject: NewSubject; template: NewTemplate }[],
   ): Promise<{ subjectsCreated: number; templatesAdded: number }>;
   /** Decrypted, ordered by createdAt then templateId. */

@@ -196,7 +196,7 @@ export function call(c: CallRecord): CallRecord {
 }
 
 /** Validates a bulk enrolment; subject and template must name the same subject. */
-export function enrolments(
+export function enrollments(
   entries: { subject: NewSubject; template: NewTemplate }[],
 ): { subject: NewSubject; template: NewTemplate }[] {
   if (!Array.isArray(entries)) throw bad('entries', 'must be an array');

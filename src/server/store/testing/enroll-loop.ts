@@ -1,7 +1,7 @@
 // Child process for the kill -9 test: enrols subjects into a SQLite file as fast as it can
 // (consent, atomic enrol, a second template, a verification record, sometimes a deletion),
 // printing "ok <n>" after each enrolment has committed, until it is killed.
-// Usage: node --import tsx enrol-loop.ts <db path> <first subject number>
+// Usage: node --import tsx enroll-loop.ts <db path> <first subject number>
 
 import { DataKeyring } from '../at-rest';
 import { SqliteStore } from '../sqlite';
@@ -9,7 +9,7 @@ import { vec } from './fixtures';
 
 const [path, firstArg] = process.argv.slice(2);
 if (path === undefined || firstArg === undefined) {
-  process.stderr.write('usage: enrol-loop.ts <db path> <first subject number>\n');
+  process.stderr.write('usage: enroll-loop.ts <db path> <first subject number>\n');
   process.exit(2);
 }
 const keyring = DataKeyring.fromEnv(process.env.FV_DATA_KEY ?? '');
@@ -29,7 +29,7 @@ for (let n = Number(firstArg); ; n++) {
     accepted: true,
     at,
   });
-  await store.enrol(
+  await store.enroll(
     { subjectId, devicePublicKey: null, createdAt: at },
     { templateId: `${subjectId}-a`, subjectId, modelId: 'm1', vector: vec(n), createdAt: at },
   );
