@@ -31,6 +31,35 @@ export default tseslint.config(
     },
   },
   {
+    // Browser code never imports the Node endpoint or CLI (tsconfig.browser.json, without Node
+    // types, catches Node APIs; this catches the import itself, type-only ones included).
+    files: ['src/**/*.ts'],
+    ignores: [
+      'src/server/**',
+      'src/cli/**',
+      'src/vite/**',
+      'src/testing/**',
+      'src/assets/**',
+      'src/element/test-support/**',
+      'src/**/*.test.ts',
+      'src/**/*.pw.ts',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)(server|cli)(/|$)',
+              message:
+                'browser code must not import the Node endpoint or CLI (src/server, src/cli)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/element/**/*.ts', 'src/define.ts'],
     ...lit.configs['flat/recommended'],
   },
