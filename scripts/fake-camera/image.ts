@@ -1,6 +1,7 @@
 // RGBA images in plain typed arrays: decode, crop/resize, sample. Pure Node, no native deps.
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { encodeJpegFast } from './jpeg';
 
 export interface Image {
   width: number;
@@ -49,8 +50,9 @@ export function decodeImage(bytes: Uint8Array): Image {
   throw new Error('unsupported image: expected JPEG or PNG');
 }
 
+/** Baseline 4:2:0 JPEG (our encoder: ~3× faster than jpeg-js's, see jpeg.ts). */
 export function encodeJpeg(img: Image, quality = 90): Uint8Array {
-  return jpeg.encode({ width: img.width, height: img.height, data: img.data }, quality).data;
+  return encodeJpegFast(img, quality);
 }
 
 export function encodePng(img: Image): Uint8Array {

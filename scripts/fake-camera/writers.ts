@@ -6,8 +6,8 @@
 // transform inside the JPEG encoder lands on limited-range values.
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import jpeg from 'jpeg-js';
 import type { Image } from './image';
+import { encodeJpegFast } from './jpeg';
 
 export interface ClipWriter {
   write(frame: Image): void;
@@ -150,9 +150,7 @@ export function createMjpegWriter(path: string, fmt: ClipFormat): ClipWriter {
     write(frame) {
       check(frame, fmt);
       const limited = toLimitedRangeRgb(frame);
-      bytes += f.put(
-        jpeg.encode({ width: frame.width, height: frame.height, data: limited.data }, quality).data,
-      );
+      bytes += f.put(encodeJpegFast(limited, quality));
       frames++;
     },
     close: () => closeSync(f.fd),
