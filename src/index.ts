@@ -14,8 +14,8 @@ export {
   type StepDetail,
 } from './element/events';
 export type { Lang, LangSetting, Translation, TranslationKey } from './element/localize/localize';
+export type { ChallengeKind } from './protocol/payload';
 export type {
-  ChallengeKind,
   FlowErrorCode,
   FlowResult,
   FlowState,

@@ -9,11 +9,8 @@ import { openLandmarkSession, type LandmarkSession } from '../fake-camera/browse
 import type { ActionSpec } from '../fake-camera/actions';
 import { prepareFace, renderClip, type ClipKind } from '../fake-camera/clip';
 import { samplePeople, type SamplePersonName } from '../../src/testing/photos';
-import {
-  ChallengeRunner,
-  type ChallengeKind,
-  type RunnerState,
-} from '../../src/liveness/challenges';
+import { ChallengeRunner, type RunnerState } from '../../src/liveness/challenges';
+import type { ChallengeKind } from '../../src/protocol/payload';
 
 const { values } = parseArgs({
   options: {

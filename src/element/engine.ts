@@ -12,9 +12,9 @@ import {
   type Extraction,
   type FrameReport,
 } from '../flow/effects';
-import { blockingCodes, type ChallengeKind } from '../flow/machine';
+import { blockingCodes } from '../flow/machine';
 import { createInference, type Inference } from '../inference/client';
-import { ChallengeRunner, CHALLENGE_KINDS, toWireEvidence } from '../liveness/challenges';
+import { ChallengeRunner, toWireEvidence } from '../liveness/challenges';
 import { fivePoints } from '../liveness/fivepoints';
 import { createLandmarker, type Landmarker } from '../liveness/landmarker';
 import { assessQuality } from '../liveness/quality';
@@ -23,7 +23,12 @@ import { iou } from '../liveness/box';
 import type { Box, FaceObservation } from '../liveness/types';
 import type { Capture } from '../api/client';
 import { cosine } from '../protocol/match';
-import { MAX_ENROLL_VECTORS, MAX_FACES } from '../protocol/payload';
+import {
+  isChallengeKind,
+  MAX_ENROLL_VECTORS,
+  MAX_FACES,
+  type ChallengeKind,
+} from '../protocol/payload';
 
 /** A kept candidate frame for embedding: pixels never leave this module except to the worker. */
 interface Keep {
@@ -185,9 +190,9 @@ class Engine implements EnginePort {
   }
 
   startChallenges(order: readonly ChallengeKind[], options: ChallengeOptions): void {
-    const known = order.filter((k): k is (typeof CHALLENGE_KINDS)[number] =>
-      (CHALLENGE_KINDS as readonly string[]).includes(k),
-    );
+    // The list is typed, but it comes from the network: a newer server may name a kind this
+    // build does not know.
+    const known = order.filter(isChallengeKind);
     if (known.length !== order.length) {
       throw new FlowEffectError('rejected', 'endpoint issued an unknown challenge kind');
     }

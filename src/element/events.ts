@@ -2,7 +2,6 @@
 // a frame, a landmark set or an embedding: only decisions, scores, ids and codes.
 
 import type {
-  ChallengeKind,
   FaceResult,
   FlowErrorCode,
   FlowResult,
@@ -10,6 +9,7 @@ import type {
   ProgressPhase,
   Step,
 } from '../flow/machine';
+import type { ChallengeKind } from '../protocol/payload';
 import type { SignedResult } from '../protocol/receipt';
 
 const init = { bubbles: true, composed: true } as const;

@@ -4,7 +4,7 @@ import { assertCameraAvailable, type CameraError } from '../capture/camera';
 import type { Effects, EngineInfo } from '../flow/effects';
 import type { ConsentGrant, FlowState, Mode } from '../flow/machine';
 import type { GrantSource } from '../api/client';
-import type { ChallengeSet } from '../protocol/payload';
+import type { ChallengeKind, ChallengeSet } from '../protocol/payload';
 import { CameraController } from './controllers/camera-controller';
 import { FlowController } from './controllers/flow-controller';
 import {
@@ -654,7 +654,7 @@ export class FaceVerify extends LitElement {
 
 /** The action the person is being asked to perform now (null while calibrating or before a
  * prompt: the moment of a prompt is part of the liveness check and must not show early). */
-function askedChallenge(s: FlowState): string | null {
+function askedChallenge(s: FlowState): ChallengeKind | null {
   if (s.step !== 'challenges' || !s.challenge) return null;
   if (s.challenge.status === 'calibrating' || s.challenge.status === 'waiting') return null;
   return s.challenge.kind;

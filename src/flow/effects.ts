@@ -3,8 +3,8 @@
 // IndexedDB. Nothing crossing a port into an event or a log may contain a frame, landmarks or an
 // embedding: `Extraction` is opaque to everything except `ApiPort.submit`.
 
+import type { ChallengeKind } from '../protocol/payload';
 import type {
-  ChallengeKind,
   ChallengeStatus,
   ConsentGrant,
   FlowErrorCode,

@@ -9,6 +9,7 @@ import {
   type FlowResult,
   type FlowState,
   type GuidanceCode,
+  type SessionInfo,
 } from './machine';
 
 const consent: ConsentGrant = {
@@ -18,7 +19,7 @@ const consent: ConsentGrant = {
   guardian: false,
   at: 1,
 };
-const session = {
+const session: SessionInfo = {
   sessionId: 's-1',
   challenges: ['blink', 'turn-left', 'open-mouth'],
   expiresAt: 9,

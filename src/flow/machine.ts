@@ -2,6 +2,7 @@
 // (camera, landmarker, worker, endpoint) report back by dispatching `FlowEvent`s. Nothing here
 // touches the DOM, the network or a frame, so every transition is unit-tested in Node.
 
+import type { ChallengeKind } from '../protocol/payload';
 import type { SignedResult } from '../protocol/receipt';
 
 export type Mode = 'enroll' | 'verify' | 'identify' | 'add-device';
@@ -51,10 +52,6 @@ export type GuidanceCode =
   | 'blurred'
   | 'not-frontal'
   | 'partly-outside';
-
-/** Challenge kinds are issued by the server; unknown kinds still render with a generic prompt. */
-export type ChallengeKind =
-  'blink' | 'turn-left' | 'turn-right' | 'open-mouth' | 'nod' | (string & {});
 
 /** Stable error codes surfaced in `fv-error` and on the error screen. */
 export type FlowErrorCode =

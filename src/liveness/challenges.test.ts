@@ -4,11 +4,11 @@ import {
   ChallengeRunner,
   toWireEvidence,
   type Baseline,
-  type ChallengeKind,
   type ChallengeSample,
   type DetectorState,
   type RunnerState,
 } from './challenges';
+import type { ChallengeKind } from '../protocol/payload';
 import { DEFAULT_LIVENESS_POLICY, checkLiveness } from '../protocol/session';
 import { sampleFace } from './signals';
 import {

@@ -10,8 +10,6 @@ import { REACTION_WINDOW_MS } from '../protocol/session';
 import type { SignalSample } from './signals';
 import { LivenessInputError } from './types';
 
-export { CHALLENGE_KINDS, type ChallengeKind };
-
 /** One frame's signals (see `sampleFace` in signals.ts). */
 export type ChallengeSample = SignalSample;
 

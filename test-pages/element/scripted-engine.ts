@@ -17,8 +17,7 @@ import type {
   Extraction,
   FrameReport,
 } from '../../src/flow/effects';
-import type { ChallengeKind } from '../../src/flow/machine';
-import type { ChallengeKind as WireKind } from '../../src/protocol/payload';
+import type { ChallengeKind } from '../../src/protocol/payload';
 
 export interface Script {
   modelId: string;
@@ -105,7 +104,7 @@ class ScriptedEngine implements EnginePort {
     }
     const origin = performance.timeOrigin;
     this.evidence.push({
-      kind: this.order[this.index] as WireKind,
+      kind: this.order[this.index],
       // Inside the reaction window: started 200 ms after the prompt (actMs ≥ 320 ms).
       promptedAt: origin + this.stepStart,
       startedAt: origin + this.stepStart + 200,

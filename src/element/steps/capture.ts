@@ -1,5 +1,6 @@
 import { html, nothing } from 'lit';
 import type { StepContext } from './context';
+import { isChallengeKind } from '../../protocol/payload';
 
 const HEADINGS = {
   permission: 'permission.heading',
@@ -69,10 +70,10 @@ function prompt(c: StepContext): string {
       const ch = state.challenge;
       if (!ch) return '';
       if (ch.status === 'calibrating') return t('guidance.hold');
-      const known = ['blink', 'turn-left', 'turn-right', 'open-mouth', 'nod'].includes(ch.kind);
-      const action = known
-        ? t(`challenge.${ch.kind as 'blink'}`)
-        : t('challenge.other', { kind: ch.kind });
+      // Typed, but from the network: a newer server may name a kind this build cannot prompt.
+      const action = isChallengeKind(ch.kind)
+        ? t(`challenge.${ch.kind}`)
+        : t('challenge.other', { kind: String(ch.kind) });
       // The next action is announced during the random pause; "Now" is the go signal, whose
       // unpredictable moment is what a replayed recording cannot follow.
       if (ch.status === 'waiting') return t('challenge.next', { action });
