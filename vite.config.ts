@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
+import { faceVerify } from './src/vite/plugin';
 
 // COOP/COEP make the page cross-origin isolated so onnxruntime-web can use wasm threads.
 const isolation = {
@@ -53,7 +54,10 @@ export default defineConfig(({ mode }) =>
         // import.meta.url)`), so the host's bundler finds and emits it; '/' would point at the
         // host's site root, where no bundler puts it.
         ...(mode === 'lib' ? { base: './' } : {}),
-        publicDir: mode === 'lib' ? false : 'public',
+        // models/ and runtime/ come from the face-verify plugin (as in an integrator's app):
+        // SHA-256 checked, brotli/gzip with Content-Encoding, versioned URLs immutable.
+        publicDir: false,
+        plugins: mode === 'lib' ? [] : [faceVerify()],
         server: { headers: isolation },
         preview: { headers: isolation },
         worker: { format: 'es' },

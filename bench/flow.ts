@@ -15,8 +15,9 @@
 // after Accept: assets (last model/runtime response), models ready, camera first frame,
 // guidance passed (first challenge step), each challenge, extract, seal+submit, verdict.
 // Bytes are counted on the wire: CDP Network.loadingFinished encodedDataLength over the page
-// and its workers (a raw CDP client auto-attaches to workers, so their downloads are both
-// throttled and counted); the puppet's own frames are not counted.
+// and its workers (a raw CDP client auto-attaches to the workers, which Playwright's sessions
+// cannot address); the puppet's own frames are not counted. The page's emulation also throttles
+// its dedicated workers (the worker targets refuse emulation of their own).
 //
 // --before DIR: a checkout of the code to compare (e.g. `git archive <commit> | tar -x -C DIR`
 // with node_modules and public/ beside it). Both are measured in the same run, alternating run
@@ -156,6 +157,8 @@ class Cdp {
   private readonly urls = new Map<string, string>();
   private readonly cachedIds = new Set<string>();
   readonly requests: WireRequest[] = [];
+  /** CDP calls that failed (e.g. a target type without network emulation). */
+  readonly notes = new Set<string>();
   throttle: { down: number; up: number; latency: number } | null = null;
 
   private constructor(ws: WebSocket) {
@@ -191,28 +194,34 @@ class Cdp {
     );
   }
 
+  /** Counting and throttling on; a paused worker is always let go, whatever failed. */
   private async setUp(sessionId: string, type: string): Promise<void> {
-    await this.send('Network.enable', {}, sessionId);
-    if (this.throttle) {
-      await this.send(
-        'Network.emulateNetworkConditions',
-        {
-          offline: false,
-          latency: this.throttle.latency,
-          downloadThroughput: this.throttle.down / 8,
-          uploadThroughput: this.throttle.up / 8,
-        },
-        sessionId,
-      );
-    }
-    if (type === 'page') {
-      await this.send(
-        'Target.setAutoAttach',
-        { autoAttach: true, waitForDebuggerOnStart: true, flatten: true },
-        sessionId,
-      );
-    } else {
-      await this.send('Runtime.runIfWaitingForDebugger', {}, sessionId);
+    try {
+      await this.send('Network.enable', {}, sessionId);
+      // Emulation is set on the page: Chromium throttles a page's dedicated workers with it
+      // (worker targets answer "Not supported" themselves), so they share the 20 Mbit/s.
+      if (this.throttle && type === 'page') {
+        await this.send(
+          'Network.emulateNetworkConditions',
+          {
+            offline: false,
+            latency: this.throttle.latency,
+            downloadThroughput: this.throttle.down / 8,
+            uploadThroughput: this.throttle.up / 8,
+          },
+          sessionId,
+        );
+      }
+      if (type === 'page') {
+        await this.send(
+          'Target.setAutoAttach',
+          { autoAttach: true, waitForDebuggerOnStart: true, flatten: true },
+          sessionId,
+        );
+      }
+    } finally {
+      if (type !== 'page')
+        await this.send('Runtime.runIfWaitingForDebugger', {}, sessionId).catch(() => undefined);
     }
   }
 
@@ -281,6 +290,7 @@ interface BenchEvent {
   value?: number | null;
   decision?: string;
   code?: string;
+  message?: string;
 }
 interface BenchLog {
   events: BenchEvent[];
@@ -313,6 +323,7 @@ function benchInit(): void {
           value: d['value'] as number | null,
           decision: d['decision'] as string,
           code: d['code'] as string,
+          message: d['message'] as string,
         });
       },
       true,
@@ -356,6 +367,24 @@ interface Run {
 }
 
 const isAsset = (url: string) => /\/(models|runtime)\//.test(new URL(url).pathname);
+/** Every model/runtime URL a visit fetched (to wait for the server's compressed copies). */
+const seenAssets = new Set<string>();
+
+/**
+ * A server that compresses on first request (face-verify/vite) sends identity until its copy is
+ * ready: measured visits start only once every file it offers compressed (`Vary`) comes so.
+ */
+async function compressedReady(v: Variant): Promise<void> {
+  const deadline = Date.now() + 600_000;
+  for (const url of [...seenAssets].filter((u) => u.startsWith(new URL(v.demo.url).origin))) {
+    for (;;) {
+      const res = await fetch(url, { method: 'HEAD', headers: { 'accept-encoding': 'br, gzip' } });
+      if (!res.headers.get('vary') || res.headers.get('content-encoding')) break;
+      if (Date.now() > deadline) throw new Error(`${url} never came compressed`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+}
 
 async function visit(
   context: BrowserContext,
@@ -366,6 +395,9 @@ async function visit(
 ): Promise<Run> {
   cdp.requests.length = 0;
   const page: Page = await context.newPage();
+  page.on('requestfinished', (r) => {
+    if (isAsset(r.url())) seenAssets.add(r.url());
+  });
   const subject = `bench-${v.name}-${scenario}-${n}-${Date.now()}`;
   let outcome = 'timeout';
   try {
@@ -477,7 +509,11 @@ function summarise(
     variant: v.name,
     scenario,
     ok: result?.decision === 'enrolled',
-    outcome: result ? `result ${result.decision}` : error ? `error ${error.code}` : 'no outcome',
+    outcome: result
+      ? `result ${result.decision}`
+      : error
+        ? `error ${error.code}: ${error.message ?? ''}`
+        : 'no outcome',
     phases: {
       assets: lastAsset === null ? null : Math.max(0, rel(lastAsset)!),
       models: rel(modelsReady?.t),
@@ -545,6 +581,7 @@ async function profile(
     }
     return runs;
   } finally {
+    for (const note of cdp?.notes ?? []) progress(`  cdp: ${note}`);
     cdp?.close();
     await context.close();
     rmSync(dir, { recursive: true, force: true });
@@ -570,6 +607,7 @@ try {
   for (const v of variants) {
     progress(`${v.name}: warming the dev server`);
     await profile(v, false, ['cold'], 0);
+    await compressedReady(v);
   }
   for (let n = 1; n <= RUNS; n++) {
     // Alternate which variant goes first, so drift in the machine's load hits both alike.

@@ -12,6 +12,8 @@
 // Ctrl-C stops both.
 
 import { readFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createServer, type Plugin, type ViteDevServer } from 'vite';
 import type { GrantRequest } from '../src/api/client';
@@ -72,6 +74,63 @@ function demoHost(endpoint: RunningServer): Plugin {
   };
 }
 
+const COMPRESSIBLE = /^(text\/|application\/(javascript|json)|image\/svg)/;
+
+/**
+ * Brotli (else gzip) for the page's own code as Vite dev sends it (whole responses only; models
+ * and runtimes come precompressed from the face-verify plugin). Vite dev compresses nothing, and
+ * the demo's modules are ≈ 2 MB as sent.
+ */
+function compressResponses(): Plugin {
+  return {
+    name: 'face-verify-demo-compression',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const accept = String(req.headers['accept-encoding'] ?? '');
+        const encoding = /\bbr\b/.test(accept) ? 'br' : /\bgzip\b/.test(accept) ? 'gzip' : null;
+        if (!encoding || req.method === 'HEAD') return next();
+        let streamed = false;
+        const write = res.write.bind(res) as ServerResponse['write'];
+        res.write = ((...args: Parameters<ServerResponse['write']>) => {
+          streamed = true;
+          return write(...args);
+        }) as ServerResponse['write'];
+        const end = res.end.bind(res) as (chunk?: unknown, ...rest: unknown[]) => ServerResponse;
+        res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+          const type = String(res.getHeader('content-type') ?? '');
+          const body =
+            typeof chunk === 'string'
+              ? Buffer.from(chunk)
+              : chunk instanceof Uint8Array
+                ? chunk
+                : null;
+          if (
+            streamed ||
+            res.headersSent ||
+            !body ||
+            body.length < 1024 ||
+            res.statusCode !== 200 ||
+            res.getHeader('content-encoding') ||
+            !COMPRESSIBLE.test(type)
+          ) {
+            return end(chunk, ...rest);
+          }
+          const packed =
+            encoding === 'br'
+              ? brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } })
+              : gzipSync(body, { level: 6 });
+          res.setHeader('Content-Encoding', encoding);
+          res.setHeader('Content-Length', String(packed.length));
+          res.setHeader('Vary', 'Accept-Encoding');
+          const cb = rest.find((r) => typeof r === 'function');
+          return cb ? end(packed, cb) : end(packed);
+        }) as ServerResponse['end'];
+        next();
+      });
+    },
+  };
+}
+
 export async function startDemo(
   options: { demoPort?: number; endpointPort?: number; dataDir?: string; quiet?: boolean } = {},
 ): Promise<Demo> {
@@ -95,7 +154,7 @@ export async function startDemo(
       root,
       configFile: `${root}vite.config.ts`,
       logLevel: options.quiet ? 'error' : 'info',
-      plugins: [demoHost(endpoint)],
+      plugins: [compressResponses(), demoHost(endpoint)],
       server: {
         host: '127.0.0.1',
         port: demoPort,

@@ -3,7 +3,7 @@
 // gzip_static/brotli_static, Caddy precompressed). Files already up to date are left alone.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { compressSync } from './compress';
 import { listPackageAssets, readVerified, sha256Hex, PACKAGE_ROOT } from './package-assets';
 
 export interface WriteAssetsReport {
@@ -43,16 +43,8 @@ export function writeAssets(
     if (needsCompressed) {
       log(`  compressing ${asset.path} (${(data.length / 1e6).toFixed(1)} MB)`);
       // Quality 9, not 11: see README "Use it in your app" for what each costs on these files.
-      writeAtomic(
-        br,
-        brotliCompressSync(data, {
-          params: {
-            [constants.BROTLI_PARAM_QUALITY]: 9,
-            [constants.BROTLI_PARAM_SIZE_HINT]: data.length,
-          },
-        }),
-      );
-      writeAtomic(gz, gzipSync(data, { level: 9 }));
+      writeAtomic(br, compressSync(data, 'br'));
+      writeAtomic(gz, compressSync(data, 'gzip'));
     }
     (fresh || needsCompressed ? report.written : report.unchanged).push(asset.path);
     report.bytes.raw += data.length;

@@ -165,7 +165,7 @@ test.describe('inference on wasm', () => {
 
 test.describe('model loading errors', () => {
   test('a corrupted model fails with model-corrupt', async ({ page }) => {
-    await page.route(/fr_feature\.onnx$/, async (route) => {
+    await page.route(/fr_feature\.onnx(\?|$)/, async (route) => {
       const response = await route.fetch();
       const body = Buffer.from(await response.body());
       body[body.length >> 1] ^= 0xff;
@@ -193,7 +193,7 @@ test.describe('model loading errors', () => {
         if (f.name === 'fr_liveness.onnx') Object.assign(f, { sha256: sha, bytes: garbage.length });
       await route.fulfill({ response, json: manifest });
     });
-    await page.route(/fr_liveness\.onnx$/, (route) => route.fulfill({ body: garbage }));
+    await page.route(/fr_liveness\.onnx(\?|$)/, (route) => route.fulfill({ body: garbage }));
     await openHarness(page);
     expect(await page.evaluate(() => window.fvHarness.initError({ backend: 'wasm' }))).toBe(
       'model-corrupt',
@@ -201,7 +201,7 @@ test.describe('model loading errors', () => {
   });
 
   test('a missing ORT runtime fails with runtime-failed, not a hang', async ({ page }) => {
-    await page.route(/runtime\/ort\/.*\.wasm$/, (route) =>
+    await page.route(/runtime\/ort\/.*\.wasm(\?|$)/, (route) =>
       route.fulfill({ status: 404, body: '' }),
     );
     await openHarness(page);
@@ -211,7 +211,7 @@ test.describe('model loading errors', () => {
   });
 
   test('a missing model fails with model-missing', async ({ page }) => {
-    await page.route(/fr_liveness\.onnx$/, (route) => route.fulfill({ status: 404, body: '' }));
+    await page.route(/fr_liveness\.onnx(\?|$)/, (route) => route.fulfill({ status: 404, body: '' }));
     await openHarness(page);
     expect(await page.evaluate(() => window.fvHarness.initError({ backend: 'wasm' }))).toBe(
       'model-missing',

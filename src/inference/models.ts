@@ -97,9 +97,19 @@ export function toHex(bytes: ArrayBuffer): string {
   return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/**
+ * The URL of a manifest file with its version (`?v=` + 16 hex of its SHA-256): the asset server
+ * may let browsers keep such a URL for good (face-verify/vite does), since new bytes get a new URL.
+ */
+export function versionedUrl(assetBase: string, entry: ManifestEntry): string {
+  const url = new URL(entry.path, assetBase);
+  url.searchParams.set('v', entry.sha256.slice(0, 16));
+  return url.href;
+}
+
 /** Fetches a model and returns its bytes only if they hash to the manifest's value. */
 export async function loadModel(assetBase: string, entry: ManifestEntry): Promise<Uint8Array> {
-  const response = await fetchOk(new URL(entry.path, assetBase).href, entry.file);
+  const response = await fetchOk(versionedUrl(assetBase, entry), entry.file);
   const bytes = await response.arrayBuffer();
   const digest = toHex(await crypto.subtle.digest('SHA-256', bytes));
   if (digest !== entry.sha256) {

@@ -55,7 +55,7 @@ test.describe('inference on WebGPU', () => {
   test('a WebGPU failure at session creation falls back to wasm and says so', async ({ page }) => {
     test.setTimeout(120_000);
     // Only the WebGPU build loads the asyncify binary: without it WebGPU cannot start.
-    await page.route(/runtime\/ort\/.*asyncify\.wasm$/, (route) =>
+    await page.route(/runtime\/ort\/.*asyncify\.wasm(\?|$)/, (route) =>
       route.fulfill({ status: 404, body: '' }),
     );
     await openHarness(page);

@@ -7,7 +7,14 @@ import { pickBackend, probeWebGpu, type GpuProbe } from './backends';
 import { EMBED_INPUT_DIMS, EMBEDDING_SIZE, embedInput, l2normalize } from './embed';
 import { InferenceError, serializeError } from './errors';
 import { checkImage, type RgbaImage } from './image';
-import { ANTISPOOF_MODEL, EMBED_MODEL, loadManifest, loadModel } from './models';
+import {
+  ANTISPOOF_MODEL,
+  EMBED_MODEL,
+  loadManifest,
+  loadModel,
+  versionedUrl,
+  type ParsedManifest,
+} from './models';
 import { startupModel } from './startup-model';
 import type {
   Backend,
@@ -53,12 +60,24 @@ const ORT_ENTRY: Record<Backend, string> = {
   wasm: 'ort.wasm.min.mjs',
 };
 
-function ortUrl(assetBase: string, file: string): string {
-  return new URL(`runtime/ort/${file}`, assetBase).href;
+/** ORT's own wasm build for each entry (the .mjs it starts and the .wasm that one loads). */
+const ORT_BUILD: Record<Backend, string> = {
+  webgpu: 'ort-wasm-simd-threaded.asyncify',
+  wasm: 'ort-wasm-simd-threaded',
+};
+
+/** A runtime file's URL, versioned when the manifest lists it (cacheable for good). */
+function ortUrl(assetBase: string, file: string, manifest: ParsedManifest | null): string {
+  const entry = manifest?.entries.get(file);
+  return entry ? versionedUrl(assetBase, entry) : new URL(`runtime/ort/${file}`, assetBase).href;
 }
 
-async function importOrt(assetBase: string, backend: Backend): Promise<OrtModule> {
-  const url = ortUrl(assetBase, ORT_ENTRY[backend]);
+async function importOrt(
+  assetBase: string,
+  backend: Backend,
+  manifest: ParsedManifest | null,
+): Promise<OrtModule> {
+  const url = ortUrl(assetBase, ORT_ENTRY[backend], manifest);
   try {
     return (await import(/* @vite-ignore */ url)) as OrtModule;
   } catch (error) {
@@ -188,8 +207,10 @@ function warmUp(e: Engine): void {
 
 async function init(request: InitRequest): Promise<{ engine: Engine; ready: ReadyReply }> {
   mark('init');
-  // Model download + hashing and backend probe + runtime import overlap (cold start).
-  const modelsReady = loadManifest(request.assetBase).then(async (manifest) => {
+  // Model download + hashing and backend probe + runtime import overlap (cold start). The small
+  // manifest comes first: it gives every file's versioned URL.
+  const manifestReady = loadManifest(request.assetBase);
+  const modelsReady = manifestReady.then(async (manifest) => {
     const [embed, antispoof] = await Promise.all([
       loadModel(request.assetBase, manifest.entries.get(EMBED_MODEL)!),
       loadModel(request.assetBase, manifest.entries.get(ANTISPOOF_MODEL)!),
@@ -197,9 +218,13 @@ async function init(request: InitRequest): Promise<{ engine: Engine; ready: Read
     mark('models-verified');
     return { manifest, models: { embed, antispoof } };
   });
-  const configure = (m: OrtModule) => {
-    // Self-hosted runtime; never ORT's CDN default.
-    m.env.wasm.wasmPaths = ortUrl(request.assetBase, '');
+  const configure = (m: OrtModule, backend: Backend, manifest: ParsedManifest | null) => {
+    // Self-hosted runtime, only the build this backend needs; never ORT's CDN default.
+    const build = ORT_BUILD[backend];
+    m.env.wasm.wasmPaths = {
+      mjs: ortUrl(request.assetBase, `${build}.mjs`, manifest),
+      wasm: ortUrl(request.assetBase, `${build}.wasm`, manifest),
+    };
     m.env.wasm.numThreads = request.threads;
     m.env.wasm.proxy = false;
     m.env.logLevel = 'error';
@@ -211,10 +236,12 @@ async function init(request: InitRequest): Promise<{ engine: Engine; ready: Read
         ? { adapter: false, software: false, description: 'wasm forced' }
         : await probeWebGpu((self.navigator as { gpu?: unknown }).gpu);
     const first = pickBackend(request.backend, probe);
+    // A missing manifest is reported by the model path; the runtime then loads unversioned.
+    const manifest = await manifestReady.catch(() => null);
     // A WebGPU build that cannot load is a WebGPU failure (handled below by the fallback).
-    const ort = importOrt(request.assetBase, first).then((m) => {
+    const ort = importOrt(request.assetBase, first, manifest).then((m) => {
       mark('runtime-imported');
-      return configure(m);
+      return configure(m, first, manifest);
     });
     if (first === 'wasm') {
       // Start the wasm runtime now, in parallel with the model download and hashing.
@@ -244,7 +271,8 @@ async function init(request: InitRequest): Promise<{ engine: Engine; ready: Read
       // The plain wasm build (its own, smaller binary) rather than the WebGPU build's wasm EP:
       // it also survives a WebGPU build whose runtime failed to start.
       fallback = `WebGPU failed (${messageOf(error)}); using wasm`;
-      e = await openEngine(configure(await importOrt(request.assetBase, 'wasm')), 'wasm', models);
+      const m = await importOrt(request.assetBase, 'wasm', manifest);
+      e = await openEngine(configure(m, 'wasm', manifest), 'wasm', models);
     }
   } else {
     e = await openEngine(await ort, 'wasm', models);
