@@ -13,7 +13,7 @@ import {
   FlowEffectError,
   type ApiPort,
   type CaptureRequest,
-  type ConsentRecord,
+  type ConsentDecision,
   type Effects,
   type SessionGrant,
   type StoragePort,
@@ -98,7 +98,7 @@ export const localStorage: StoragePort = {
       at: c.at,
     };
   },
-  async putConsent(r: ConsentRecord) {
+  async putConsent(r: ConsentDecision) {
     try {
       await (
         await store()
@@ -249,7 +249,7 @@ class EndpointApi implements ApiPort {
     }
   }
 
-  async recordConsent(record: ConsentRecord, signal: AbortSignal): Promise<void> {
+  async recordConsent(record: ConsentDecision, signal: AbortSignal): Promise<void> {
     // Identify has no subject yet: the record stays on the device until one is known.
     if (!record.subject) return;
     try {

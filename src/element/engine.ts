@@ -5,7 +5,7 @@
 import { measureFrame } from '../capture/frames';
 import {
   FlowEffectError,
-  type ChallengeOptions,
+  type ChallengeStartOptions,
   type ChallengeReport,
   type EngineOptions,
   type EnginePort,
@@ -119,7 +119,7 @@ class Engine implements EnginePort {
     };
   }
 
-  analyse(video: HTMLVideoElement, t: number): FrameReport {
+  analyze(video: HTMLVideoElement, t: number): FrameReport {
     const w = video.videoWidth;
     const h = video.videoHeight;
     if (!(w > 0 && h > 0)) {
@@ -189,7 +189,7 @@ class Engine implements EnginePort {
     this.kept.length = Math.min(this.kept.length, Math.max(KEEP, this.templates));
   }
 
-  startChallenges(order: readonly ChallengeKind[], options: ChallengeOptions): void {
+  startChallenges(order: readonly ChallengeKind[], options: ChallengeStartOptions): void {
     // The list is typed, but it comes from the network: a newer server may name a kind this
     // build does not know.
     const known = order.filter(isChallengeKind);

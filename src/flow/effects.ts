@@ -46,10 +46,10 @@ export interface EngineInfo {
 export interface EnginePort {
   readonly info: EngineInfo;
   /** Landmarks + quality on one frame; also feeds the challenge runner once started. */
-  analyse(source: HTMLVideoElement, timestampMs: number): FrameReport;
+  analyze(source: HTMLVideoElement, timestampMs: number): FrameReport;
   /** Begin the server-issued order: `timeoutMs` per prompt, `maxAttempts` per session. */
-  startChallenges(order: readonly ChallengeKind[], options: ChallengeOptions): void;
-  /** State of the challenge runner after the latest `analyse`, or null before start. */
+  startChallenges(order: readonly ChallengeKind[], options: ChallengeStartOptions): void;
+  /** State of the challenge runner after the latest `analyze`, or null before start. */
   challenge(): ChallengeReport | null;
   /** Embedding + anti-spoof on the best frames kept during the challenges (with `multiFace`,
    *  of every face in the best frame, up to MAX_FACES; the anti-spoof score is the lowest). */
@@ -59,7 +59,7 @@ export interface EnginePort {
   dispose(): void;
 }
 
-export interface ChallengeOptions {
+export interface ChallengeStartOptions {
   /** Per prompt: the asked action must have completed by then. */
   timeoutMs: number;
   /** Per session: a missed prompt uses one; a wrong or early action fails the session. */
@@ -81,7 +81,7 @@ export interface SessionGrant extends SessionInfo {
   modelIds: readonly string[];
 }
 
-export interface ConsentRecord extends ConsentGrant {
+export interface ConsentDecision extends ConsentGrant {
   /** The subject the consent covers ('' for identify, where the person is not known yet). */
   subject: string;
   mode: Mode;
@@ -112,7 +112,7 @@ export interface ApiPort {
     extraction: Extraction,
     signal: AbortSignal,
   ): Promise<FlowResult>;
-  recordConsent(record: ConsentRecord, signal: AbortSignal): Promise<void>;
+  recordConsent(record: ConsentDecision, signal: AbortSignal): Promise<void>;
   /** Withdraw consent and delete the subject's server-side data. */
   withdraw(subject: string, signal: AbortSignal): Promise<void>;
 }
@@ -120,7 +120,7 @@ export interface ApiPort {
 export interface StoragePort {
   /** The stored, accepted consent for this policy version and subject, if any. */
   getConsent(policyVersion: string, subject: string): Promise<ConsentGrant | null>;
-  putConsent(record: ConsentRecord): Promise<void>;
+  putConsent(record: ConsentDecision): Promise<void>;
   getCamera(): Promise<string | null>;
   setCamera(deviceId: string): Promise<void>;
   /** Delete everything this widget stored on the device (consents, device key, camera). */

@@ -2,6 +2,7 @@
 // (camera, landmarker, worker, endpoint) report back by dispatching `FlowEvent`s. Nothing here
 // touches the DOM, the network or a frame, so every transition is unit-tested in Node.
 
+import type { GuidanceCode } from '../liveness/quality';
 import type { ChallengeKind } from '../protocol/payload';
 import type { SignedResult } from '../protocol/receipt';
 
@@ -41,17 +42,8 @@ export const FINAL_STEPS: readonly Step[] = [
   'cancelled',
 ];
 
-export type GuidanceCode =
-  | 'no-face'
-  | 'multiple-faces'
-  | 'too-far'
-  | 'too-close'
-  | 'off-centre'
-  | 'too-dark'
-  | 'too-bright'
-  | 'blurred'
-  | 'not-frontal'
-  | 'partly-outside';
+/** The quality gate's codes (liveness/quality.ts owns the list and its priority order). */
+export type { GuidanceCode };
 
 /** Stable error codes surfaced in `fv-error` and on the error screen. */
 export type FlowErrorCode =

@@ -2,18 +2,14 @@
 // Mirrors faceplugin-face-recognition-js lib/fr_liveness.js: the face box is enlarged ×2.7
 // around its centre, shifted back inside the image (the package's crop can leave the image
 // near edges and throw; ours is clamped), resized to 128×128, raw 0–255 RGB planar input.
+import type { Box } from '../liveness/types';
 import { resampleToTensor, type RgbaImage } from './image';
 
 export const ANTISPOOF_SIZE = 128;
 export const ANTISPOOF_BOX_SCALE = 2.7;
 
-/** Face box in source pixels. */
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+/** Face box in source pixels: the landmarker's Box (liveness/types.ts owns it). */
+export type { Box };
 
 export interface Rect {
   x: number;

@@ -10,7 +10,7 @@
 
 import type { Capture } from '../../src/api/client';
 import type {
-  ChallengeOptions,
+  ChallengeStartOptions,
   ChallengeReport,
   EngineOptions,
   EnginePort,
@@ -55,7 +55,7 @@ class ScriptedEngine implements EnginePort {
   readonly info: { backend: string; threads: number; modelId: string };
   private frames = 0;
   private order: readonly ChallengeKind[] = [];
-  private opts: ChallengeOptions = { timeoutMs: 8000, maxAttempts: 3 };
+  private opts: ChallengeStartOptions = { timeoutMs: 8000, maxAttempts: 3 };
   private started = 0;
   private index = 0;
   private attempt = 1;
@@ -68,7 +68,7 @@ class ScriptedEngine implements EnginePort {
     this.info = { backend: 'wasm', threads: 1, modelId: script.modelId };
   }
 
-  analyse(_video: HTMLVideoElement, t: number): FrameReport {
+  analyze(_video: HTMLVideoElement, t: number): FrameReport {
     this.frames++;
     if (this.started) this.advance(t);
     if (this.frames <= this.script.noFaceFrames) return { codes: ['no-face'], faces: 0 };
@@ -122,7 +122,7 @@ class ScriptedEngine implements EnginePort {
     this.stepStart = t;
   }
 
-  startChallenges(order: readonly ChallengeKind[], options: ChallengeOptions): void {
+  startChallenges(order: readonly ChallengeKind[], options: ChallengeStartOptions): void {
     this.order = order;
     this.opts = options;
     this.started = performance.now();

@@ -234,7 +234,7 @@ export class FlowController implements ReactiveController {
       }
       const step = this.state.step;
       if (step !== 'guidance' && step !== 'challenges') return;
-      const report = engine.analyse(video, now);
+      const report = engine.analyze(video, now);
       if (step === 'guidance') {
         this.dispatch({ type: 'quality', codes: blockingCodes(report.codes, multiFace) });
         continue;
