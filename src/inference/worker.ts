@@ -30,7 +30,8 @@ declare const self: DedicatedWorkerGlobalScope;
 
 type OrtModule = typeof Ort;
 
-interface Engine {
+/** The loaded runtime and its two sessions (not the element's capture engine). */
+interface OrtSessions {
   ort: OrtModule;
   backend: Backend;
   embed: Ort.InferenceSession;
@@ -41,7 +42,7 @@ interface Engine {
 const timings: Record<string, number> = {};
 const mark = (step: string) => (timings[step] = Math.round(performance.now()));
 
-let loading: Promise<{ engine: Engine; ready: ReadyReply }> | null = null;
+let loading: Promise<{ engine: OrtSessions; ready: ReadyReply }> | null = null;
 let queue: Promise<unknown> = Promise.resolve();
 
 function reply(message: WorkerReply, transfer: Transferable[] = []): void {
@@ -132,7 +133,7 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function runEmbed(e: Engine, input: Float32Array): Promise<Float32Array> {
+async function runEmbed(e: OrtSessions, input: Float32Array): Promise<Float32Array> {
   const tensor = new e.ort.Tensor('float32', input, [...EMBED_INPUT_DIMS]);
   const out = await e.embed.run({ [e.embed.inputNames[0]!]: tensor });
   const result = out[e.embed.outputNames[0]!]!;
@@ -148,7 +149,7 @@ async function runEmbed(e: Engine, input: Float32Array): Promise<Float32Array> {
   return vector;
 }
 
-async function runAntispoof(e: Engine, input: Float32Array): Promise<number> {
+async function runAntispoof(e: OrtSessions, input: Float32Array): Promise<number> {
   const tensor = new e.ort.Tensor('float32', input, [1, 3, 128, 128]);
   const out = await e.antispoof.run({ [e.antispoof.inputNames[0]!]: tensor });
   const result = out[e.antispoof.outputNames[0]!]!;
@@ -159,7 +160,7 @@ async function runAntispoof(e: Engine, input: Float32Array): Promise<number> {
   return live;
 }
 
-async function firstRuns(e: Engine): Promise<void> {
+async function firstRuns(e: OrtSessions): Promise<void> {
   await runEmbed(e, new Float32Array(3 * 112 * 112));
   await runAntispoof(e, new Float32Array(3 * 128 * 128));
   mark(`${e.backend}-first-runs`);
@@ -174,7 +175,7 @@ async function openEngine(
   ort: OrtModule,
   backend: Backend,
   models: { embed: Uint8Array; antispoof: Uint8Array },
-): Promise<Engine> {
+): Promise<OrtSessions> {
   const embed = await createSession(ort, models.embed, backend, EMBED_MODEL);
   mark(`${backend}-embed-session`);
   let antispoof: Ort.InferenceSession;
@@ -184,7 +185,7 @@ async function openEngine(
     await embed.release();
     throw error;
   }
-  const e: Engine = { ort, backend, embed, antispoof };
+  const e: OrtSessions = { ort, backend, embed, antispoof };
   mark(`${backend}-sessions`);
   if (backend === 'wasm') return e;
   try {
@@ -200,12 +201,12 @@ async function openEngine(
 }
 
 /** Runs queued behind `init`: requests arriving meanwhile wait for it, as they would anyway. */
-function warmUp(e: Engine): void {
+function warmUp(e: OrtSessions): void {
   if (e.backend !== 'wasm') return;
   queue = queue.then(() => firstRuns(e)).catch(() => undefined);
 }
 
-async function init(request: InitRequest): Promise<{ engine: Engine; ready: ReadyReply }> {
+async function init(request: InitRequest): Promise<{ engine: OrtSessions; ready: ReadyReply }> {
   mark('init');
   // Model download + hashing and backend probe + runtime import overlap (cold start). The small
   // manifest comes first: it gives every file's versioned URL.
@@ -263,7 +264,7 @@ async function init(request: InitRequest): Promise<{ engine: Engine; ready: Read
       ? `WebGPU adapter is software (${probe.description}); using wasm`
       : null;
 
-  let e: Engine;
+  let e: OrtSessions;
   if (first === 'webgpu') {
     try {
       e = await openEngine(await ort, 'webgpu', models);
@@ -295,7 +296,7 @@ async function init(request: InitRequest): Promise<{ engine: Engine; ready: Read
 let deviceLost: string | null = null;
 
 /** A lost GPU device turns later requests into typed errors rather than hangs. */
-function watchDevice(e: Engine): void {
+function watchDevice(e: OrtSessions): void {
   if (e.backend !== 'webgpu') return;
   try {
     const device = (e.ort.env.webgpu as { device?: unknown }).device;
