@@ -52,7 +52,7 @@ describe('build-models', () => {
       expect(f.licence).toMatch(/^(MIT|Apache-2\.0)$/);
     }
     const feature = manifest.files.find((f: { name: string }) => f.name === 'fr_feature.onnx');
-    expect(feature.id).toBe(`fr_feature@faceplugin-0.0.1:${feature.sha256.slice(0, 12)}`);
+    expect(feature.id).toBe(`fr_feature@faceplugin-0.0.1-int8:${feature.sha256.slice(0, 12)}`);
     expect(feature.licence).toBe('MIT');
     const task = manifest.files.find((f: { name: string }) => f.name === 'face_landmarker.task');
     expect(task.licence).toBe('Apache-2.0');
