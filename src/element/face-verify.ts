@@ -1,7 +1,8 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { assertCameraAvailable, type CameraError } from '../capture/camera';
-import type { Effects, EngineInfo } from '../flow/effects';
+import type { Effects, EngineInfo, EngineOptions, EnginePort } from '../flow/effects';
+import { WarmStart } from '../inference/warm-start';
 import type { ConsentGrant, FlowState, Mode } from '../flow/machine';
 import type { GrantSource } from '../api/client';
 import type { ChallengeKind, ChallengeSet } from '../protocol/payload';
@@ -202,6 +203,8 @@ export class FaceVerify extends LitElement {
     onTransition: (prev, next) => this.onTransition(prev, next),
   });
   private loadedEffects: Effects | null = null;
+  /** The default engine, loading while the consent screen is read (src/inference/warm-start.ts). */
+  private warm: WarmStart<EnginePort, EngineOptions['backend']> | null = null;
   private focusOnUpdate = false;
   private startToken = 0;
   /** Guards against a double Accept recording two consents. */
@@ -238,6 +241,7 @@ export class FaceVerify extends LitElement {
     super.disconnectedCallback();
     // Controllers stop the camera and terminate the worker; a later reconnect starts afresh.
     this.flow.dispatch({ type: 'reset' });
+    this.warm?.drop();
   }
 
   /**
@@ -253,6 +257,7 @@ export class FaceVerify extends LitElement {
     // On connect with consent on file we still wait for a click before opening the camera.
     if (stored && options.focus === false) {
       this.idleReady = true;
+      this.warmStart();
       return;
     }
     this.focusOnUpdate = options.focus !== false;
@@ -284,6 +289,7 @@ export class FaceVerify extends LitElement {
     const policyVersion = this.effectivePolicyVersion;
     const grant = this.flow.state.consent;
     await this.flow.dispose();
+    this.warm?.drop();
     this.flow.dispatch({ type: 'withdrawn' });
     let serverDeleted = false;
     const effects = await this.resolveEffects().catch(() => null);
@@ -405,6 +411,7 @@ export class FaceVerify extends LitElement {
 
   private onTransition(prev: FlowState, next: FlowState): void {
     const stepChanged = prev.step !== next.step;
+    if (stepChanged && next.step === 'consent') this.warmStart();
     if (stepChanged) {
       // Step changes the person caused, or that need their attention, move focus to the heading.
       if (prev.step !== 'idle' || this.focusOnUpdate) this.focusOnUpdate = true;
@@ -553,6 +560,7 @@ export class FaceVerify extends LitElement {
   private decline(): void {
     if (this.flow.state.step !== 'consent') return;
     this.focusOnUpdate = true;
+    this.warm?.drop();
     this.flow.dispatch({ type: 'consent-declined' });
     this.dispatchEvent(
       new FvConsentEvent({
@@ -637,12 +645,25 @@ export class FaceVerify extends LitElement {
     if (!this.loadedEffects) {
       const { defaultEffects } = await import('./adapters');
       // Read at call time, so a host may set or change the grant source after the element loaded.
-      this.loadedEffects = defaultEffects(async (request) => {
+      const effects = defaultEffects(async (request) => {
         if (this.getGrant) return this.getGrant(request);
         return this.grant || undefined;
       });
+      const warm = (this.warm ??= new WarmStart((o) => effects.engine(o)));
+      this.loadedEffects = { ...effects, engine: (o) => warm.take(o) };
     }
     return this.loadedEffects;
+  }
+
+  /**
+   * Starts loading the static models and runtimes while the person reads the consent screen (or
+   * looks at Start): no camera, no endpoint request, nothing stored. Only with the default
+   * effects: a host's own engine is its business.
+   */
+  private warmStart(): void {
+    // An engine the flow already loaded (a second run) needs no second one.
+    if (this.effects || !this.loadedEffects || !this.warm || this.flow.engineInfo) return;
+    this.warm.start(this.assetBase, this.backend);
   }
 
   private requireEffects(): Effects {
