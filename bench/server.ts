@@ -36,6 +36,7 @@ import { ServerKeys } from '../src/server/keys';
 import { FailureBackoff } from '../src/server/rate-limit';
 import { DataKeyring } from '../src/server/store/at-rest';
 import { SqliteStore } from '../src/server/store/sqlite';
+import type { SessionRecord } from '../src/server/store/types';
 import {
   verifySubmission,
   type SubmissionDeps,
@@ -63,6 +64,15 @@ const SERVERS = Number(process.env['FV_BENCH_SERVERS'] ?? CORES);
 const VERIFY_SUBJECTS = 200;
 const IDENTIFY_QUERIES = 200;
 const CEILING_IN_FLIGHT = 4;
+
+/** The consent every bench subject gives (through the route, and in the ceiling's store). */
+const CONSENT = {
+  policyVersion: 'bench',
+  purposes: ['enroll', 'verify'],
+  sensitive: true,
+  guardian: false,
+  accepted: true,
+};
 
 /** Sessions go through host grants, as in production (the host backend's secret). */
 const GRANT_SECRET = 'bench-host-grant-secret-0123456789abcdef';
@@ -204,32 +214,20 @@ async function serverWorker(dir: string, dataKey: string): Promise<void> {
  */
 function ceilingStore(template: Float32Array, challenges: ChallengeKind[]): SubmissionStore {
   const at = Date.now();
+  const session = (sessionId: string, usedAt: number | null): SessionRecord => ({
+    sessionId,
+    nonceHash: new Uint8Array(32),
+    purpose: 'verify',
+    subjectId: 's',
+    challenges,
+    origin: ORIGIN,
+    expiresAt: Number.MAX_SAFE_INTEGER,
+    createdAt: at,
+    usedAt,
+  });
   return {
-    getSession: async (sessionId) => ({
-      sessionId,
-      nonceHash: new Uint8Array(32),
-      purpose: 'verify',
-      subjectId: 's',
-      challenges,
-      origin: ORIGIN,
-      expiresAt: Number.MAX_SAFE_INTEGER,
-      createdAt: at,
-      usedAt: null,
-    }),
-    consumeSession: async (sessionId) => ({
-      status: 'ok',
-      session: {
-        sessionId,
-        nonceHash: new Uint8Array(32),
-        purpose: 'verify',
-        subjectId: 's',
-        challenges,
-        origin: ORIGIN,
-        expiresAt: Number.MAX_SAFE_INTEGER,
-        createdAt: at,
-        usedAt: at,
-      },
-    }),
+    getSession: async (sessionId) => session(sessionId, null),
+    consumeSession: async (sessionId) => ({ status: 'ok', session: session(sessionId, at) }),
     countFailures: async () => 0,
     listDeviceKeys: async () => [],
     getSubject: async (subjectId) => ({
@@ -239,17 +237,7 @@ function ceilingStore(template: Float32Array, challenges: ChallengeKind[]): Subm
       deviceKeys: 0,
     }),
     listConsents: async (subjectId) => [
-      {
-        consentId: 'c',
-        subjectId,
-        policyVersion: 'bench',
-        purposes: ['enroll', 'verify'],
-        sensitive: true,
-        guardian: false,
-        accepted: true,
-        at,
-        withdrawnAt: null,
-      },
+      { consentId: 'c', subjectId, ...CONSENT, at, withdrawnAt: null },
     ],
     listTemplates: async (subjectId) => [
       { templateId: 't', subjectId, modelId: MODEL, vector: template, createdAt: at },
@@ -384,15 +372,7 @@ async function main(): Promise<void> {
       const s = (await post('/v1/sessions', {
         grant: grant('enroll', subjectId),
       })) as SessionResponse;
-      await post('/v1/consents', {
-        sessionId: s.sessionId,
-        subjectId,
-        policyVersion: 'bench',
-        purposes: ['enroll', 'verify'],
-        sensitive: true,
-        guardian: false,
-        accepted: true,
-      });
+      await post('/v1/consents', { sessionId: s.sessionId, subjectId, ...CONSENT });
       const env = await sealSubmission({
         payload: payload(s, unitVector(i + 1), Date.now()),
         keyId: s.keyId,

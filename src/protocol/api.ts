@@ -130,9 +130,37 @@ export interface TemplateSummary {
   createdAt: number;
 }
 
+/** A consent decision as the endpoint keeps it (the legal record) and exports it. */
+export interface ConsentRecord {
+  consentId: string;
+  subjectId: string;
+  /** e.g. a hash of the policy text; a changed version requires fresh consent. */
+  policyVersion: string;
+  purposes: string[];
+  /** Separate consent to processing sensitive (biometric) data. */
+  sensitive: boolean;
+  guardian: boolean;
+  accepted: boolean;
+  /** Server time of the decision (epoch ms). */
+  at: number;
+  withdrawnAt: number | null;
+}
+
+/** One enrolment, verification or identification attempt, as kept (briefly) and exported. */
+export interface VerificationRecord {
+  id: string;
+  subjectId: string | null;
+  kind: 'enroll' | 'verify' | 'identify';
+  decision: 'accept' | 'reject';
+  score: number | null;
+  at: number;
+  /** Device key id of the attempt (lockout is counted per subject and device key). */
+  deviceId?: string | null;
+}
+
 /**
  * `POST /v1/subjects/:id/export`: everything stored about one subject (right of access / copy).
- * The store returns exactly this (its records are checked against it at compile time).
+ * The store returns exactly this (its consent and verification records are these types).
  */
 export interface SubjectExport {
   subject: {
@@ -142,24 +170,6 @@ export interface SubjectExport {
     deviceKeys: { keyId: string; publicKey: string; addedAt: number }[]; // publicKey base64
   } | null;
   templates: { templateId: string; modelId: string; createdAt: number; vector: string }[]; // base64 float32 LE
-  consents: {
-    consentId: string;
-    subjectId: string;
-    policyVersion: string;
-    purposes: string[];
-    sensitive: boolean;
-    guardian: boolean;
-    accepted: boolean;
-    at: number;
-    withdrawnAt: number | null;
-  }[];
-  verifications: {
-    id: string;
-    subjectId: string | null;
-    kind: 'enroll' | 'verify' | 'identify';
-    decision: 'accept' | 'reject';
-    score: number | null;
-    at: number;
-    deviceId?: string | null;
-  }[];
+  consents: ConsentRecord[];
+  verifications: VerificationRecord[];
 }

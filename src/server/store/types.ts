@@ -5,7 +5,10 @@
 // All times are epoch milliseconds supplied by the caller (injected clock), never Date.now()
 // inside the store, so retention and expiry are testable.
 
-import type { SubjectExport } from '../../protocol/api';
+import type { ConsentRecord, SubjectExport, VerificationRecord } from '../../protocol/api';
+
+// The records a subject's export carries are wire types, declared once in protocol/api.ts.
+export type { ConsentRecord, VerificationRecord };
 import type { ChallengeKind } from '../../protocol/payload';
 
 export type StoreErrorCode =
@@ -106,22 +109,8 @@ export type ConsumeStatus = 'ok' | 'unknown' | 'used' | 'expired' | 'mismatch';
 export type ConsumeResult =
   { status: 'ok'; session: SessionRecord } | { status: Exclude<ConsumeStatus, 'ok'> };
 
-export interface NewConsent {
-  consentId: string;
-  subjectId: string;
-  /** e.g. a hash of the policy text; a changed version requires fresh consent. */
-  policyVersion: string;
-  purposes: string[];
-  /** Separate consent to processing sensitive (biometric) data. */
-  sensitive: boolean;
-  guardian: boolean;
-  accepted: boolean;
-  at: number;
-}
-
-export interface ConsentRecord extends NewConsent {
-  withdrawnAt: number | null;
-}
+/** A consent to record; ConsentRecord (protocol/api.ts, as exported) adds `withdrawnAt`. */
+export type NewConsent = Omit<ConsentRecord, 'withdrawnAt'>;
 
 export interface WithdrawResult {
   /** Consent records newly marked withdrawn. */
@@ -129,19 +118,8 @@ export interface WithdrawResult {
   templatesDeleted: number;
 }
 
-export type VerificationKind = 'enroll' | 'verify' | 'identify';
-export type VerificationDecision = 'accept' | 'reject';
-
-export interface VerificationRecord {
-  id: string;
-  subjectId: string | null;
-  kind: VerificationKind;
-  decision: VerificationDecision;
-  score: number | null;
-  at: number;
-  /** Device key id of the attempt (lockout is counted per subject and device key). */
-  deviceId?: string | null;
-}
+export type VerificationKind = VerificationRecord['kind'];
+export type VerificationDecision = VerificationRecord['decision'];
 
 /** Troubleshooting call log: no face data, no personal data (clientHash is a keyed hash). */
 export interface CallRecord {
