@@ -94,7 +94,9 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     sessionTtlMs: MAX_SESSION_TTL_MS,
     challengeCount: 3,
     liveness: DEFAULT_LIVENESS_POLICY,
-    minAntiSpoof: 0.5,
+    // Calibrated in docs/liveness.md (bench/liveness-antispoof.ts): 0.5 refused 1 in 5 genuine
+    // people on a soft or dim webcam and still passed most screens; the active check stops those.
+    minAntiSpoof: 0.1,
     deviceBinding: true,
     requireConsent: true,
     lockout: { maxFailures: 5, windowMs: 15 * 60_000 },

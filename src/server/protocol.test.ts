@@ -295,7 +295,7 @@ describe('rejections (each with a stable code, nothing changes)', () => {
     expect(code(await post('/v1/verify', await device.seal(s2, p2)))).toBe('liveness_timing');
     const s3 = await newSession(h.app, 'verify', 'alice');
     const p3 = device.payload(s3, [alice], h.clock.now);
-    p3.antiSpoof = 0.1;
+    p3.antiSpoof = 0.05;
     expect(code(await post('/v1/verify', await device.seal(s3, p3)))).toBe('spoof_suspected');
   });
 
