@@ -5,7 +5,7 @@
 //   guidance: `no-face` for the first frames, then good frames;
 //   challenges: a short calibration, then each asked action is performed after `actMs`;
 //   script 'wrong-once': the first step is answered with a wrong action once;
-//   script 'fail': every attempt times out; 'spoof': anti-spoof score 0.1.
+//   script 'fail': every attempt times out; 'spoof': anti-spoof score 0.02 (below the endpoint's 0.1).
 // The vector is a deterministic unit vector per `face` seed (same seed → same person).
 
 import type { Capture } from '../../src/api/client';
@@ -145,7 +145,7 @@ class ScriptedEngine implements EnginePort {
       modelId: this.info.modelId,
       vectors: [unitVector(this.script.face)],
       liveness: this.evidence,
-      antiSpoof: this.script.mode === 'spoof' ? 0.1 : 0.93,
+      antiSpoof: this.script.mode === 'spoof' ? 0.02 : 0.93,
       quality: { score: 0.9, brightness: 0.5, sharpness: 0.6, faceRatio: 0.4 },
     };
     return { kind: 'extraction', capture } as Extraction;
