@@ -211,7 +211,9 @@ test.describe('model loading errors', () => {
   });
 
   test('a missing model fails with model-missing', async ({ page }) => {
-    await page.route(/fr_liveness\.onnx(\?|$)/, (route) => route.fulfill({ status: 404, body: '' }));
+    await page.route(/fr_liveness\.onnx(\?|$)/, (route) =>
+      route.fulfill({ status: 404, body: '' }),
+    );
     await openHarness(page);
     expect(await page.evaluate(() => window.fvHarness.initError({ backend: 'wasm' }))).toBe(
       'model-missing',
