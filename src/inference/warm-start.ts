@@ -14,7 +14,10 @@ export interface EngineLoadOptions<B extends string = string> {
 
 interface Held<T> {
   key: string;
-  loading: Promise<T>;
+  /** Null until the delay ran out (or the flow asked first). */
+  loading: Promise<T> | null;
+  begin: () => Promise<T>;
+  timer: ReturnType<typeof setTimeout> | undefined;
   abort: AbortController;
   progress: number | null;
   onProgress: ((value: number | null) => void) | null;
@@ -23,9 +26,17 @@ interface Held<T> {
 export class WarmStart<T extends { dispose(): void }, B extends string = string> {
   private held: Held<T> | null = null;
 
-  constructor(private readonly load: (options: EngineLoadOptions<B>) => Promise<T>) {}
+  /**
+   * `delayMs`: how long the consent screen must have been shown before loading starts, so a page
+   * that re-creates or reconfigures the element right away (the demo's settings form) does not
+   * start and abandon downloads. Default 800 ms.
+   */
+  constructor(
+    private readonly load: (options: EngineLoadOptions<B>) => Promise<T>,
+    private readonly delayMs = 800,
+  ) {}
 
-  /** Starts loading for these settings now; again only if they changed. */
+  /** Starts loading for these settings after `delayMs`; again only if they changed. */
   start(assetBase: string, backend: B): void {
     const key = `${assetBase}|${backend}`;
     if (this.held?.key === key) return;
@@ -33,23 +44,31 @@ export class WarmStart<T extends { dispose(): void }, B extends string = string>
     const abort = new AbortController();
     const held: Held<T> = {
       key,
-      loading: Promise.resolve(null as never),
+      loading: null,
       abort,
       progress: null,
       onProgress: null,
-    };
-    held.loading = this.load({
-      assetBase,
-      backend,
-      signal: abort.signal,
-      onProgress: (value) => {
-        held.progress = value;
-        held.onProgress?.(value);
+      timer: undefined,
+      begin: () => {
+        clearTimeout(held.timer);
+        if (held.loading) return held.loading;
+        const loading = this.load({
+          assetBase,
+          backend,
+          signal: abort.signal,
+          onProgress: (value) => {
+            held.progress = value;
+            held.onProgress?.(value);
+          },
+        });
+        // Nobody may be waiting yet: a failure is reported when the flow takes it (and loads
+        // again on Retry), never as an unhandled rejection.
+        loading.catch(() => undefined);
+        held.loading = loading;
+        return loading;
       },
-    });
-    // Nobody may be waiting yet: a failure is reported when the flow takes it (and loads again
-    // on Retry), never as an unhandled rejection.
-    held.loading.catch(() => undefined);
+    };
+    held.timer = setTimeout(() => void held.begin(), this.delayMs);
     this.held = held;
   }
 
@@ -65,7 +84,7 @@ export class WarmStart<T extends { dispose(): void }, B extends string = string>
     else options.signal.addEventListener('abort', () => held.abort.abort(), { once: true });
     held.onProgress = options.onProgress;
     if (held.progress !== null) options.onProgress(held.progress);
-    return held.loading;
+    return held.begin();
   }
 
   /** Stops a warm load nobody took and releases what it loaded. */
@@ -76,8 +95,9 @@ export class WarmStart<T extends { dispose(): void }, B extends string = string>
 }
 
 function discard<T extends { dispose(): void }>(held: Held<T>): void {
+  clearTimeout(held.timer);
   held.abort.abort();
-  void held.loading.then(
+  void held.loading?.then(
     (engine) => engine.dispose(),
     () => undefined,
   );
