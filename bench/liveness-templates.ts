@@ -2,7 +2,7 @@
 // Templates from several frames: genuine and impostor cosine scores of the live pipeline (QA-kit
 // renders of each dev photo as a camera session, our landmarker + the element's embedding in
 // headless Chromium) with ONE enrolment template (the best frame) against SEVERAL (the best frame
-// of each moment of the session, as src/element/engine.ts keeps them), beside the still photos
+// of each moment of the session, as src/pipeline/engine.ts keeps them), beside the still photos
 // scored directly (what bench:accuracy measures). Prints distributions and one JSON line. Never
 // prints a vector.
 import { existsSync, readFileSync } from 'node:fs';

@@ -643,7 +643,7 @@ export class FaceVerify extends LitElement {
   private async resolveEffects(): Promise<Effects> {
     if (this.effects) return this.effects;
     if (!this.loadedEffects) {
-      const { defaultEffects } = await import('./adapters');
+      const { defaultEffects } = await import('../pipeline/adapters');
       // Read at call time, so a host may set or change the grant source after the element loaded.
       const effects = defaultEffects(async (request) => {
         if (this.getGrant) return this.getGrant(request);

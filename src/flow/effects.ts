@@ -1,5 +1,5 @@
 // Ports between the flow and the outside world. The element's flow controller drives these; the
-// default wiring (src/element/adapters.ts) binds them to the real engine, endpoint client and
+// default wiring (src/pipeline/adapters.ts) binds them to the real engine, endpoint client and
 // IndexedDB. Nothing crossing a port into an event or a log may contain a frame, landmarks or an
 // embedding: `Extraction` is opaque to everything except `ApiPort.submit`.
 

@@ -54,7 +54,7 @@ el.append(alt);
 const scripted = q.get('scripted');
 if (scripted) {
   const [{ defaultEffects }, { scriptedEngine }] = await Promise.all([
-    import('../../src/element/adapters'),
+    import('../../src/pipeline/adapters'),
     import('./scripted-engine'),
   ]);
   el.effects = {
