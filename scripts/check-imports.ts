@@ -9,10 +9,7 @@ import { dirname, join, normalize, relative, sep } from 'node:path';
 const ROOT = 'src';
 
 /** Cycles that exist today and have an owner; each entry is the sorted folder names. */
-const KNOWN = new Set<string>([
-  // capture/frames.ts ⇄ liveness/quality.ts: the pipeline half of issue 12 untangles it.
-  'capture,liveness',
-]);
+const KNOWN = new Set<string>([]);
 
 const IMPORT =
   /(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g;

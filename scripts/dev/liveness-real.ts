@@ -13,7 +13,7 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { chromium } from 'playwright-core';
 import { chromiumArgs, chromiumPath } from '../../e2e/support/chromium';
-import { measureFrame, type RgbaPixels } from '../../src/capture/frames';
+import { measureFrame, type RgbaPixels } from '../../src/liveness/frame-stats';
 import { fivePoints } from '../../src/liveness/fivepoints';
 import { assessQuality } from '../../src/liveness/quality';
 import {

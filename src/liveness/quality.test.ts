@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FrameStats } from '../capture/frames';
+import type { FrameStats } from './frame-stats';
 import { assessQuality, GUIDANCE_CODES, StableFrameGate } from './quality';
 import { syntheticFace } from './testing/synthetic-face';
 import { LivenessInputError } from './types';

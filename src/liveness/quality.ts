@@ -1,6 +1,6 @@
 // Per-frame capture quality → typed guidance codes, and a gate that waits for a good frame
 // to hold steady. Pure: the element renders the codes, the flow waits on the gate.
-import type { FrameStats } from '../capture/frames';
+import type { FrameStats } from './frame-stats';
 import { checkLandmarks, headPose } from './signals';
 import { LivenessInputError, type Box, type FaceObservation, type HeadPose } from './types';
 
@@ -45,7 +45,7 @@ export interface QualityOptions {
   maxBrightFraction: number;
   /** Too dark when more than this fraction of the face is crushed black. Default 0.3. */
   maxDarkFraction: number;
-  /** Blurred below this Laplacian variance of the face crop (see frames.ts). Default 25. */
+  /** Blurred below this Laplacian variance of the face crop (see frame-stats.ts). Default 25. */
   minSharpness: number;
 }
 

@@ -2,7 +2,7 @@
 // thread, embedding and anti-spoof in the inference worker. Frames and landmarks stay in here;
 // the flow sees guidance codes and challenge progress only.
 
-import { measureFrame } from '../capture/frames';
+import { measureFrame } from '../liveness/frame-stats';
 import {
   FlowEffectError,
   type ChallengeStartOptions,

@@ -1,7 +1,7 @@
 // Test hooks for src/liveness/signals.pw.ts: our pure liveness modules on real landmarks of real
 // photos, under image transforms whose effect on the signals is known. Only derived numbers
 // leave the page, never landmarks.
-import { measureFrame } from '../../src/capture/frames';
+import { measureFrame } from '../../src/liveness/frame-stats';
 import { fivePoints } from '../../src/liveness/fivepoints';
 import { LEFT_EYE, NOSE_TIP, RIGHT_EYE } from '../../src/liveness/landmark-indices';
 import { createLandmarker, type Landmarker } from '../../src/liveness/landmarker';

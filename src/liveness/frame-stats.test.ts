@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { greyCrop, laplacianVariance, measureFrame, type RgbaPixels } from './frames';
-import { LivenessInputError } from '../liveness/types';
+import { greyCrop, laplacianVariance, measureFrame, type RgbaPixels } from './frame-stats';
+import { LivenessInputError } from './types';
 
 function image(width: number, height: number, grey: (x: number, y: number) => number): RgbaPixels {
   const data = new Uint8ClampedArray(width * height * 4);

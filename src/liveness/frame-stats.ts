@@ -1,6 +1,6 @@
 // Pure pixel statistics of a camera frame (or of the face region in it) for quality
 // guidance: brightness, clipping, sharpness. No DOM: callers pass RGBA bytes (ImageData-like).
-import { LivenessInputError, type Box } from '../liveness/types';
+import { LivenessInputError, type Box } from './types';
 
 /** RGBA pixels, 4 bytes per pixel, row-major (what `ImageData` holds). */
 export interface RgbaPixels {
