@@ -1,12 +1,12 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import { assertCameraAvailable, type CameraError } from '../capture/camera';
 import type { Effects, EngineInfo, EngineOptions, EnginePort } from '../flow/effects';
 import { WarmStart } from '../inference/warm-start';
-import type { ConsentGrant, FlowState, Mode } from '../flow/machine';
+import type { FlowState, Mode } from '../flow/machine';
 import type { GrantSource } from '../api/client';
 import type { ChallengeKind, ChallengeSet } from '../protocol/payload';
 import { CameraController } from './controllers/camera-controller';
+import { ConsentController } from './controllers/consent-controller';
 import { FlowController } from './controllers/flow-controller';
 import {
   FvConsentEvent,
@@ -35,7 +35,6 @@ import {
   renderWithdrawn,
 } from './steps/final';
 import { renderWorking } from './steps/working';
-import { policyVersionOf } from './policy';
 
 /**
  * Face verification in the browser: consent, camera, live quality guidance, active liveness
@@ -173,10 +172,6 @@ export class FaceVerify extends LitElement {
   /** The ports the flow uses. Defaults to the real engine, endpoint client and IndexedDB. */
   @property({ attribute: false }) effects: Effects | null = null;
 
-  @state() private consentError: 'sensitive' | 'guardian' | null = null;
-  @state() private effectivePolicyVersion = '';
-  @state() private hasStoredConsent = false;
-  @state() private withdrawStatus: 'ok' | 'partial' | null = null;
   /** False while an automatic start is still deciding between consent and Start. */
   @state() private idleReady = false;
 
@@ -202,13 +197,30 @@ export class FaceVerify extends LitElement {
     }),
     onTransition: (prev, next) => this.onTransition(prev, next),
   });
+  private readonly consent = new ConsentController(this, {
+    effects: () => this.requireEffects(),
+    loadEffects: () => this.resolveEffects(),
+    flow: this.flow,
+    config: () => ({
+      endpoint: this.endpoint,
+      mode: this.mode,
+      subject: this.subject,
+      requireGuardian: this.requireGuardian,
+      policyVersion: this.policyVersion,
+      policyText: this.policyText,
+      challengeSet: this.challengeSet,
+      lang: this.language,
+      strings: this.strings,
+    }),
+    onConsent: (detail) => this.dispatchEvent(new FvConsentEvent(detail)),
+    focus: () => (this.focusOnUpdate = true),
+    release: () => this.warm?.drop(),
+  });
   private loadedEffects: Effects | null = null;
   /** The default engine, loading while the consent screen is read (src/inference/warm-start.ts). */
   private warm: WarmStart<EnginePort, EngineOptions['backend']> | null = null;
   private focusOnUpdate = false;
   private startToken = 0;
-  /** Guards against a double Accept recording two consents. */
-  private accepting = false;
 
   /** The current step (also reflected as the `step` attribute). */
   get step(): FlowState['step'] {
@@ -250,10 +262,9 @@ export class FaceVerify extends LitElement {
    */
   async start(options: { focus?: boolean } = {}): Promise<void> {
     const token = ++this.startToken;
-    const version = await this.computePolicyVersion().catch(() => this.policyVersion);
-    const stored = await this.storedConsent(version);
+    const stored = await this.consent.stored();
     if (token !== this.startToken || !this.isConnected) return;
-    this.hasStoredConsent = stored !== null;
+    this.consent.onFile = stored !== null;
     // On connect with consent on file we still wait for a click before opening the camera.
     if (stored && options.focus === false) {
       this.idleReady = true;
@@ -261,7 +272,7 @@ export class FaceVerify extends LitElement {
       return;
     }
     this.focusOnUpdate = options.focus !== false;
-    this.withdrawStatus = null;
+    this.consent.withdrawStatus = null;
     this.flow.dispatch({ type: 'start', mode: this.mode, consent: stored });
   }
 
@@ -286,41 +297,7 @@ export class FaceVerify extends LitElement {
    */
   async withdrawConsent(): Promise<boolean> {
     this.startToken++;
-    const policyVersion = this.effectivePolicyVersion;
-    const grant = this.flow.state.consent;
-    await this.flow.dispose();
-    this.warm?.drop();
-    this.flow.dispatch({ type: 'withdrawn' });
-    let serverDeleted = false;
-    const effects = await this.resolveEffects().catch(() => null);
-    if (effects && this.endpoint) {
-      const ac = new AbortController();
-      const timer = setTimeout(() => ac.abort(), 15_000);
-      try {
-        await effects.api(this.endpoint).withdraw(this.subject, ac.signal);
-        serverDeleted = true;
-      } catch {
-        serverDeleted = false;
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-    // Local data last: the device key signs the server-side withdrawal.
-    await effects?.storage.clear().catch(() => undefined);
-    this.hasStoredConsent = false;
-    this.withdrawStatus = serverDeleted ? 'ok' : 'partial';
-    this.focusOnUpdate = true;
-    this.dispatchEvent(
-      new FvConsentEvent({
-        action: 'withdrawn',
-        policyVersion,
-        mode: this.mode,
-        sensitive: grant?.sensitive ?? false,
-        guardian: grant?.guardian ?? false,
-        serverDeleted,
-      }),
-    );
-    return serverDeleted;
+    return this.consent.withdraw();
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -346,7 +323,6 @@ export class FaceVerify extends LitElement {
       this.focusOnUpdate = false;
       this.renderRoot.querySelector<HTMLElement>('h2[tabindex="-1"]')?.focus();
     }
-    if (changed.has('policyText')) void this.computePolicyVersion();
   }
 
   private get language(): Lang {
@@ -359,19 +335,22 @@ export class FaceVerify extends LitElement {
     const ctx: StepContext = {
       t,
       state: this.flow.state,
-      policyVersion: this.effectivePolicyVersion,
+      policyVersion: this.consent.policyVersion,
       policyText: this.policyText,
       requireGuardian: this.requireGuardian,
-      consentError: this.consentError,
-      hasStoredConsent: this.hasStoredConsent,
+      consentError: this.consent.error,
+      hasStoredConsent: this.consent.onFile,
       idleReady: this.idleReady,
       video: this.camera.video,
       devices: this.camera.devices,
       deviceId: this.camera.deviceId,
-      withdrawStatus: this.withdrawStatus,
+      withdrawStatus: this.consent.withdrawStatus,
       onStart: () => void this.start(),
-      onAccept: (e) => void this.accept(e),
-      onDecline: () => this.decline(),
+      onAccept: (e) => {
+        e.preventDefault();
+        void this.consent.accept(e.currentTarget as HTMLFormElement);
+      },
+      onDecline: () => this.consent.decline(),
       onCancel: () => this.cancel(),
       onRetry: () => this.retry(),
       onReviewConsent: () => this.reviewConsent(),
@@ -415,7 +394,7 @@ export class FaceVerify extends LitElement {
     if (stepChanged) {
       // Step changes the person caused, or that need their attention, move focus to the heading.
       if (prev.step !== 'idle' || this.focusOnUpdate) this.focusOnUpdate = true;
-      this.consentError = null;
+      this.consent.error = null;
     }
     // A new challenge, or a new attempt at the same one, is reported like a step change.
     const challengeChanged =
@@ -472,107 +451,6 @@ export class FaceVerify extends LitElement {
     }
   }
 
-  private async accept(e: Event): Promise<void> {
-    e.preventDefault();
-    if (this.flow.state.step !== 'consent' || this.accepting) return;
-    this.accepting = true;
-    try {
-      await this.recordAcceptance(e.currentTarget as HTMLFormElement);
-    } finally {
-      this.accepting = false;
-    }
-  }
-
-  private async recordAcceptance(form: HTMLFormElement): Promise<void> {
-    const sensitive = form.querySelector<HTMLInputElement>('input[name="sensitive"]');
-    const guardian = form.querySelector<HTMLInputElement>('input[name="guardian"]');
-    if (!sensitive?.checked) {
-      this.consentError = 'sensitive';
-      sensitive?.focus();
-      return;
-    }
-    if (this.requireGuardian && !guardian?.checked) {
-      this.consentError = 'guardian';
-      guardian?.focus();
-      return;
-    }
-    this.consentError = null;
-    this.focusOnUpdate = true;
-    // A page that can never open the camera must not collect a consent it cannot use.
-    try {
-      assertCameraAvailable();
-    } catch (error) {
-      const e = error as CameraError;
-      this.flow.dispatch({ type: 'fail', code: e.code, message: e.message });
-      return;
-    }
-    const grant: ConsentGrant = {
-      policyVersion: this.effectivePolicyVersion || (await this.computePolicyVersion()),
-      purposes: [this.mode],
-      sensitive: true,
-      guardian: this.requireGuardian && guardian?.checked === true,
-      at: Date.now(),
-    };
-    const record = {
-      ...grant,
-      subject: this.mode === 'identify' ? '' : this.subject,
-      mode: this.mode,
-      outcome: 'accepted' as const,
-      lang: this.language,
-      challengeSet: this.challengeSet,
-    };
-    this.focusOnUpdate = true;
-    try {
-      const effects = this.requireEffects();
-      // The person agreed: the record is kept locally and sent to the endpoint before capture.
-      await effects.storage.putConsent(record);
-      if (this.endpoint) {
-        const ac = new AbortController();
-        const timer = setTimeout(() => ac.abort(), 15_000);
-        try {
-          await effects.api(this.endpoint).recordConsent(record, ac.signal);
-        } finally {
-          clearTimeout(timer);
-        }
-      }
-    } catch (error) {
-      const code = error instanceof Error && 'code' in error ? String(error.code) : '';
-      this.flow.dispatch({
-        type: 'fail',
-        code: code === 'storage-failed' ? 'storage-failed' : 'endpoint-unreachable',
-        message: error instanceof Error ? error.message : String(error),
-      });
-      return;
-    }
-    this.hasStoredConsent = true;
-    this.dispatchEvent(
-      new FvConsentEvent({
-        action: 'accepted',
-        policyVersion: grant.policyVersion,
-        mode: this.mode,
-        sensitive: true,
-        guardian: grant.guardian,
-      }),
-    );
-    this.flow.dispatch({ type: 'consent-accepted', consent: grant });
-  }
-
-  private decline(): void {
-    if (this.flow.state.step !== 'consent') return;
-    this.focusOnUpdate = true;
-    this.warm?.drop();
-    this.flow.dispatch({ type: 'consent-declined' });
-    this.dispatchEvent(
-      new FvConsentEvent({
-        action: 'declined',
-        policyVersion: this.effectivePolicyVersion,
-        mode: this.mode,
-        sensitive: false,
-        guardian: false,
-      }),
-    );
-  }
-
   private retry(): void {
     this.focusOnUpdate = true;
     this.flow.dispatch({ type: 'retry' });
@@ -580,9 +458,7 @@ export class FaceVerify extends LitElement {
 
   private reviewConsent(): void {
     this.focusOnUpdate = true;
-    this.withdrawStatus = null;
-    void this.computePolicyVersion();
-    this.flow.dispatch({ type: 'review-consent' });
+    this.consent.review();
   }
 
   private async selectCamera(e: Event): Promise<void> {
@@ -596,47 +472,6 @@ export class FaceVerify extends LitElement {
         code: 'camera-in-use',
         message: error instanceof Error ? error.message : String(error),
       });
-    }
-  }
-
-  private async computePolicyVersion(): Promise<string> {
-    await this.updateComplete;
-    const slot = this.renderRoot.querySelector<HTMLSlotElement>('slot[name="policy"]');
-    const slotted = slot
-      ? slot.assignedNodes({ flatten: true })
-      : [...this.querySelectorAll('[slot="policy"]')];
-    const slotText = slotted.map((n) => n.textContent ?? '').join('\n');
-    const t = translator(this.language, this.strings);
-    const builtIn = [
-      t('consent.intro'),
-      t(`consent.purpose.${this.mode}`),
-      t('consent.data.local'),
-      t('consent.data.vector'),
-      t('consent.data.result'),
-      t('consent.data.retention'),
-      t('consent.data.rights'),
-      t('consent.sensitive'),
-    ].join('\n');
-    const version = await policyVersionOf({
-      text: slotText.trim() || this.policyText.trim(),
-      declared: this.policyVersion,
-      builtIn,
-    });
-    this.effectivePolicyVersion = version;
-    return version;
-  }
-
-  private async storedConsent(version: string): Promise<ConsentGrant | null> {
-    try {
-      const effects = await this.resolveEffects();
-      const subject = this.mode === 'identify' ? '' : this.subject;
-      const grant = await effects.storage.getConsent(version, subject);
-      if (!grant) return null;
-      if (this.requireGuardian && !grant.guardian) return null;
-      if (!grant.purposes.includes(this.mode)) return null;
-      return grant;
-    } catch {
-      return null;
     }
   }
 
