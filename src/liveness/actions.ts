@@ -172,20 +172,22 @@ class TurnTracker extends Tracker {
   }
 }
 
-/** Mouth: opening above neutral held for holdMs; re-armed when closed again. */
-class MouthTracker extends Tracker {
-  private armed = false;
+/**
+ * An excursion of one signal away from neutral (mouth opening, head going down): armed while
+ * the signal rests near neutral, started at the onset before it left the band.
+ */
+abstract class ExcursionTracker extends Tracker {
+  protected armed = false;
   private neutralAt = 0;
   private onsetAt = 0;
-  private start: number | null = null;
-  private beyondAt: number | null = null;
-  private peak = 0;
+  protected start: number | null = null;
+  protected peak = 0;
 
   get busy(): boolean {
     return this.start !== null;
   }
 
-  /** When the opening now in progress began, else null. */
+  /** When the excursion now in progress began, else null. */
   startedAt(): number | null {
     return this.start;
   }
@@ -193,6 +195,32 @@ class MouthTracker extends Tracker {
   disarm(): void {
     this.armed = false;
     this.start = null;
+  }
+
+  /** The signal is within the release band at `t` (`near`: also within the onset band). */
+  protected rest(t: number, near: boolean): void {
+    this.armed = true;
+    this.neutralAt = t;
+    if (near) this.onsetAt = t;
+    this.start = null;
+  }
+
+  /** The signal is beyond the release band: starts the excursion at its first sample. */
+  protected begin(value: number): number {
+    if (this.start === null) {
+      this.start = onset(this.onsetAt, this.neutralAt);
+      this.peak = value;
+    }
+    return this.start;
+  }
+}
+
+/** Mouth: opening above neutral held for holdMs; re-armed when closed again. */
+class MouthTracker extends ExcursionTracker {
+  private beyondAt: number | null = null;
+
+  override disarm(): void {
+    super.disarm();
     this.beyondAt = null;
   }
 
@@ -200,18 +228,12 @@ class MouthTracker extends Tracker {
     const { b, o } = this;
     const dm = s.mouth - b.mouth;
     if (dm < o.mouthReleaseDelta) {
-      this.armed = true;
-      this.neutralAt = s.t;
-      if (dm < ONSET * o.mouthReleaseDelta) this.onsetAt = s.t;
-      this.start = null;
+      this.rest(s.t, dm < ONSET * o.mouthReleaseDelta);
       this.beyondAt = null;
       return null;
     }
     if (!this.armed) return null;
-    if (this.start === null) {
-      this.start = onset(this.onsetAt, this.neutralAt);
-      this.peak = s.mouth;
-    }
+    const start = this.begin(s.mouth);
     this.peak = Math.max(this.peak, s.mouth);
     if (dm <= o.mouthDelta) {
       this.beyondAt = null;
@@ -221,15 +243,13 @@ class MouthTracker extends Tracker {
     if (s.t - this.beyondAt < o.holdMs) return null;
     const event: ActionEvent = {
       kind: 'open-mouth',
-      startedAt: this.start,
+      startedAt: start,
       completedAt: s.t,
       peak: this.peak,
       baseline: b.mouth,
       score: scoreOf(this.peak - b.mouth, o.mouthDelta, 2 * o.mouthDelta),
     };
-    this.armed = false;
-    this.start = null;
-    this.beyondAt = null;
+    this.disarm();
     return event;
   }
 }
@@ -238,26 +258,11 @@ class MouthTracker extends Tracker {
  * Nod: pitch down past nodDeg, then back up near neutral, within nodMaxMs. Completing on the
  * way back up tells a nod from looking down (a posture change, or reading the screen).
  */
-class NodTracker extends Tracker {
-  private armed = false;
-  private neutralAt = 0;
-  private onsetAt = 0;
-  private start: number | null = null;
+class NodTracker extends ExcursionTracker {
   private beyond = false;
-  private peak = 0;
 
-  get busy(): boolean {
-    return this.start !== null;
-  }
-
-  /** When the nod now in progress began, else null. */
-  startedAt(): number | null {
-    return this.start;
-  }
-
-  disarm(): void {
-    this.armed = false;
-    this.start = null;
+  override disarm(): void {
+    super.disarm();
     this.beyond = false;
   }
 
@@ -276,26 +281,16 @@ class NodTracker extends Tracker {
               score: scoreOf(b.pitch - this.peak, o.nodDeg, 2 * o.nodDeg),
             }
           : null;
-      this.armed = true;
-      this.neutralAt = s.t;
-      if (dp > -ONSET * o.nodReleaseDeg) this.onsetAt = s.t;
-      this.start = null;
+      this.rest(s.t, dp > -ONSET * o.nodReleaseDeg);
       this.beyond = false;
       return event;
     }
     if (!this.armed) return null;
-    if (this.start === null) {
-      this.start = onset(this.onsetAt, this.neutralAt);
-      this.peak = s.pitch;
-    }
+    const start = this.begin(s.pitch);
     this.peak = Math.min(this.peak, s.pitch);
     if (dp < -o.nodDeg) this.beyond = true;
-    if (s.t - this.start > o.nodMaxMs) {
-      // Held down: not a nod. Wait for the head to come back up before arming again.
-      this.armed = false;
-      this.start = null;
-      this.beyond = false;
-    }
+    // Held down: not a nod. Wait for the head to come back up before arming again.
+    if (s.t - start > o.nodMaxMs) this.disarm();
     return null;
   }
 }
