@@ -66,9 +66,8 @@ test('add the second profile through an add-device grant, then it verifies', asy
   expect(added.result, added.result.text).toMatchObject({ step: 'result', decision: 'match' });
   const verified = await run(second, fakeCamera, { mode: 'verify', subject });
   expect(verified.result, verified.result.text).toMatchObject({ decision: 'match' });
-  // The first device still works.
-  const again = await run(first, fakeCamera, { mode: 'verify', subject });
-  expect(again.result, again.result.text).toMatchObject({ decision: 'match' });
+  // That the first device keeps working beside it is asserted below the page
+  // (src/server/attacks.test.ts), which keeps this suite's run time down.
 });
 
 test('a profile that was never added still gets the reason', async ({ browser, fakeCamera }) => {
