@@ -22,7 +22,7 @@ test('backend="wasm" loads the wasm-only ORT runtime', async ({ page, fakeCamera
   const r = await outcome(page);
   expect(r, r.text).toMatchObject({ step: 'result', decision: 'enrolled' });
   const ort = ortFiles(requests.map((q) => q.url));
-  expect(ort.some((u) => /ort\.wasm\.min\.mjs$/.test(u))).toBe(true);
+  expect(ort.some((u) => /ort\.wasm\.min\.mjs(\?|$)/.test(u))).toBe(true);
   expect(ort.some((u) => /ort\.webgpu|asyncify/.test(u))).toBe(false);
   // The element itself reports what ran.
   const info = await page.locator('face-verify').evaluate((el) => (el as FaceVerify).engineInfo);
@@ -51,9 +51,9 @@ test('backend="webgpu" completes a flow where a WebGPU adapter exists', async ({
     await begin(p2);
     const r = await outcome(p2, 240_000);
     expect(r, r.text).toMatchObject({ step: 'result', decision: 'enrolled' });
-    expect(ortFiles(captured.map((q) => q.url)).some((u) => /ort\.webgpu\.min\.mjs$/.test(u))).toBe(
-      true,
-    );
+    expect(
+      ortFiles(captured.map((q) => q.url)).some((u) => /ort\.webgpu\.min\.mjs(\?|$)/.test(u)),
+    ).toBe(true);
     const info = await p2.locator('face-verify').evaluate((el) => (el as FaceVerify).engineInfo);
     expect(info?.backend).toBe('webgpu');
     expectNoImageDataLeft(captured, { origins: [pageOrigin, apiOrigin] });

@@ -1,4 +1,5 @@
 import { begin, el, openHost, outcome, shot } from './support/flow';
+import { apiOrigin, pageOrigin } from './support/ports';
 import { expect, test } from './support/test';
 
 // Consent and camera failures: nothing is collected before Accept, and camera problems end in
@@ -16,7 +17,18 @@ test('consent declined → getUserMedia is never called and nothing is sent', as
   await shot(page, info, 'declined');
   await page.waitForTimeout(1500);
   expect((await cam.log()).calls).toBe(0);
-  expect(requests.filter((r) => r.method !== 'GET')).toEqual([]);
+  // While the consent screen is read, only the static models and runtimes may be fetched
+  // (docs/inference.md): nothing reaches the endpoint and nothing carries a body.
+  const others = requests.filter(
+    (r) =>
+      !(
+        (r.method === 'GET' || r.method === 'HEAD') &&
+        new URL(r.url).origin === pageOrigin &&
+        (/^\/(models|runtime)\//.test(new URL(r.url).pathname) || r.resourceType !== 'fetch')
+      ),
+  );
+  expect(others).toEqual([]);
+  expect(requests.filter((r) => new URL(r.url).origin === apiOrigin)).toEqual([]);
 });
 
 test('camera permission denied → "permission-denied" with Retry', async ({

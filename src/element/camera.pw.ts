@@ -154,7 +154,7 @@ test.describe('with a fake camera', () => {
   }) => {
     // The landmarker's model is unreachable; the inference worker loads fine and must be
     // terminated, not left running in the background.
-    await page.route('**/models/face_landmarker.task', (r) => r.abort());
+    await page.route(/\/models\/face_landmarker\.task(\?|$)/, (r) => r.abort());
     await openElement(page, {
       endpoint: endpoint.url,
       subject: 'cam-m',
