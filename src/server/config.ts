@@ -94,9 +94,11 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     sessionTtlMs: MAX_SESSION_TTL_MS,
     challengeCount: 3,
     liveness: DEFAULT_LIVENESS_POLICY,
-    // Calibrated in docs/liveness.md (bench/liveness-antispoof.ts): 0.5 refused 1 in 5 genuine
-    // people on a soft or dim webcam and still passed most screens; the active check stops those.
-    minAntiSpoof: 0.1,
+    // docs/liveness.md (bench/liveness-antispoof.ts): per frame, 0.5 refuses some soft or dim
+    // webcam images, but per session (the best frames of a live capture) BPCER stays 0.2 %, and it
+    // is the only check that refuses a screen which performs the asked actions in real time
+    // (e2e/attacks.spec.ts). 0.1 would let that attacker enrol.
+    minAntiSpoof: 0.5,
     deviceBinding: true,
     requireConsent: true,
     lockout: { maxFailures: 5, windowMs: 15 * 60_000 },
