@@ -112,6 +112,7 @@ describe('sessions come from the host', () => {
   it('the operator key mints grants server to server; a stranger cannot', async () => {
     const req = { purpose: 'identify' };
     expect(code(await post('/v1/grants', req))).toBe('unauthorized');
+    expect(code(await post('/v1/grants', { purpose: 'verify' }, operator))).toBe('bad_request');
     const r = await post('/v1/grants', req, operator);
     expect(r.status).toBe(201);
     expect((await post('/v1/sessions', { grant: r.body['grant'] })).status).toBe(201);

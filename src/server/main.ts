@@ -44,32 +44,34 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The operator key from FV_OPERATOR_KEY, else a key file created once (mode 0600). */
+/** A random secret in `dataDir/name`, created once (directory 0700, file 0600). */
+function secretFile(dataDir: string, name: string): { value: string; file: string } {
+  const file = join(dataDir, name);
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    writeFileSync(file, randomBytes(32).toString('base64url') + '\n', { mode: 0o600 });
+  }
+  return { value: readFileSync(file, 'utf8').trim(), file };
+}
+
+/** The operator key from FV_OPERATOR_KEY, else the data dir's key file. */
 function operatorKey(
   env: StartOptions['env'],
   dataDir: string,
 ): { key: string; file: string | null } {
   if (env?.['FV_OPERATOR_KEY']) return { key: env['FV_OPERATOR_KEY'], file: null };
-  const file = join(dataDir, 'operator-key');
-  if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, randomBytes(32).toString('base64url') + '\n', { mode: 0o600 });
-  }
-  return { key: readFileSync(file, 'utf8').trim(), file };
+  const { value, file } = secretFile(dataDir, 'operator-key');
+  return { key: value, file };
 }
 
-/** The host-grant secret from FV_GRANT_SECRET, else a secret file created once (mode 0600). */
+/** The host-grant secret from FV_GRANT_SECRET (configFromEnv reads it), else the data dir's file. */
 function grantSecret(
   env: StartOptions['env'],
   dataDir: string,
 ): { secrets: string[] | null; file: string | null } {
-  if (env?.['FV_GRANT_SECRET']) return { secrets: null, file: null }; // configFromEnv reads it
-  const file = join(dataDir, 'grant-secret');
-  if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    writeFileSync(file, randomBytes(32).toString('base64url') + '\n', { mode: 0o600 });
-  }
-  return { secrets: [readFileSync(file, 'utf8').trim()], file };
+  if (env?.['FV_GRANT_SECRET']) return { secrets: null, file: null };
+  const { value, file } = secretFile(dataDir, 'grant-secret');
+  return { secrets: [value], file };
 }
 
 export async function startServer(o: StartOptions = {}): Promise<RunningServer> {

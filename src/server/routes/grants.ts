@@ -22,25 +22,25 @@ export function grantRoutes(d: AppDeps): Hono<AppEnv> {
     const req = await readJson(c, body, d.config.maxJsonBytes);
     const secret = d.config.grantSecrets[0];
     if (secret === undefined) throw new ProtocolError('bad_request', 'no grant secret configured');
-    if ((req.purpose === 'identify') !== (req.subjectId === undefined)) {
-      throw new ProtocolError(
-        'bad_request',
-        req.purpose === 'identify' ? 'identify takes no subjectId' : 'subjectId is required',
-      );
-    }
     const now = d.now();
-    const grant = mintGrant(
-      secret,
-      {
-        purpose: req.purpose,
-        audience: d.config.audience,
-        ...(req.subjectId !== undefined ? { subjectId: req.subjectId } : {}),
-        ...(req.ttlMs !== undefined ? { ttlMs: req.ttlMs } : {}),
-        ...(req.challengeSet !== undefined ? { challengeSet: req.challengeSet } : {}),
-      },
-      now,
-      d.random,
-    );
+    let grant: string;
+    try {
+      grant = mintGrant(
+        secret,
+        {
+          purpose: req.purpose,
+          audience: d.config.audience,
+          ...(req.subjectId !== undefined ? { subjectId: req.subjectId } : {}),
+          ...(req.ttlMs !== undefined ? { ttlMs: req.ttlMs } : {}),
+          ...(req.challengeSet !== undefined ? { challengeSet: req.challengeSet } : {}),
+        },
+        now,
+        d.random,
+      );
+    } catch (e) {
+      // mintGrant owns the rules (e.g. a subject for every purpose but identify).
+      throw new ProtocolError('bad_request', (e as Error).message);
+    }
     return c.json({ grant, expiresAt: now + (req.ttlMs ?? DEFAULT_GRANT_TTL_MS) }, 201);
   });
   return app;
