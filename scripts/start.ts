@@ -16,8 +16,8 @@ import type { ServerResponse } from 'node:http';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createServer, type Plugin, type ViteDevServer } from 'vite';
-import type { GrantRequest } from '../src/api/client';
-import { mintGrant } from '../src/server/grants';
+import { getRequestListener } from '@hono/node-server';
+import { grantAnything, grantHandler } from '../src/server/grant-handler';
 import { manifestModelIds } from '../src/server/config';
 import { startServer, type RunningServer } from '../src/server/main';
 
@@ -44,32 +44,18 @@ function demoHost(endpoint: RunningServer): Plugin {
   return {
     name: 'face-verify-demo-host',
     configureServer(server) {
-      server.middlewares.use('/demo-host/grant', (req, res) => {
-        let body = '';
-        req.on('data', (chunk: Buffer) => {
-          body += chunk.toString('utf8');
-          if (body.length > 4096) req.destroy();
-        });
-        req.on('end', () => {
-          try {
-            if (req.method !== 'POST') throw new Error('POST only');
-            const r = JSON.parse(body) as GrantRequest;
-            const grant = mintGrant(endpoint.grantSecret, {
-              purpose: r.purpose,
-              audience: endpoint.config.audience,
-              ...(r.subjectId ? { subjectId: r.subjectId } : {}),
-              ...(r.challengeSet ? { challengeSet: r.challengeSet } : {}),
-            });
-            res.setHeader('content-type', 'application/json');
-            res.setHeader('cache-control', 'no-store');
-            res.end(JSON.stringify({ grant }));
-          } catch (e) {
-            res.statusCode = 400;
-            res.setHeader('content-type', 'application/json');
-            res.end(JSON.stringify({ error: (e as Error).message }));
-          }
-        });
-      });
+      // The same grant route an integrator mounts (face-verify/server grantHandler); this demo
+      // has no sign-in, so it grants what the page asks for.
+      server.middlewares.use(
+        '/demo-host/grant',
+        getRequestListener(
+          grantHandler({
+            secret: endpoint.grantSecret,
+            audience: endpoint.config.audience,
+            authorize: grantAnything,
+          }),
+        ),
+      );
     },
   };
 }
