@@ -85,6 +85,8 @@ test('identify among several enrolled people → the right one', async ({ fakeCa
   await shot(page, info, 'identified');
   expect(result, result.text).toMatchObject({ step: 'result', decision: 'match' });
   const r = (await events(page)).find((e) => e.type === 'fv-result')!.detail;
-  expect(r['subject']).toBe(subject('ava'));
+  // Ava by whichever enrolment: a retry of this serial group enrols everyone again under new ids
+  // into the same database, and identify may rightly name Ava's earlier record.
+  expect(r['subject']).toMatch(/^u-ava-/);
   await page.close();
 });

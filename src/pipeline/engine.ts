@@ -22,6 +22,7 @@ import { sampleFace } from '../liveness/signals';
 import { iou } from '../liveness/box';
 import type { Box, FaceObservation } from '../liveness/types';
 import type { Capture } from '../api/client';
+import { sessionAntiSpoof } from './anti-spoof-score';
 import { cosine } from '../protocol/match';
 import {
   isChallengeKind,
@@ -256,9 +257,10 @@ class Engine implements EnginePort {
       // Transfer: the worker takes the pixels; nothing of the frame remains on this side.
       analyses.push(await this.inference.analyze(k.frame, k.points, k.box));
     }
-    // The least live-looking of the best frames decides: a replay must fool all of them. With
-    // several faces every face counts too, so a photo held up next to a live person is caught.
-    const antiSpoof = Math.min(...analyses.map((a) => a.live), ...extra.map((a) => a.live));
+    const antiSpoof = sessionAntiSpoof(
+      analyses.map((a) => a.live),
+      extra.map((a) => a.live),
+    );
     const capture: Capture = {
       modelId: this.inference.modelId,
       vectors: [...this.templatesOf(kept, analyses), ...extra.map((a) => a.embedding)],
