@@ -5,7 +5,7 @@
 // Beside the endpoint, on the same port, `POST /host/grant` stands in for the integrator's
 // backend: it mints the host grant every session needs (no bypass of the trust boundary).
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,21 +32,6 @@ export interface E2eEndpointOptions {
   port?: number;
   seed?: number;
   config?: Partial<ServerConfig>;
-}
-
-/** The embedding model id the browser will report: the manifest's fr_feature entry. */
-export function manifestModelIds(): string[] {
-  try {
-    const m = JSON.parse(
-      readFileSync(new URL('../../public/models/manifest.json', import.meta.url), 'utf8'),
-    ) as {
-      files?: { name: string; id?: string }[];
-    };
-    const id = m.files?.find((f) => f.name === 'fr_feature.onnx')?.id;
-    return id ? [id] : ['fr_feature'];
-  } catch {
-    return ['fr_feature'];
-  }
 }
 
 const GRANT_SECRET = 'e2e-host-grant-secret-0123456789abcdef';
@@ -85,7 +70,6 @@ export async function startE2eEndpoint(o: E2eEndpointOptions): Promise<E2eEndpoi
     rateLimit: { perSecond: 1000, burst: 1000 },
     clientBackoff: { free: 1e6, windowMs: 60_000, baseMs: 1, maxMs: 1 },
     operatorKey: 'e2e-operator-key-0123456789abcdef',
-    modelIds: manifestModelIds(),
     grantSecrets: [GRANT_SECRET],
     ...o.config,
   });

@@ -1,7 +1,7 @@
 // Builds and checks public/models/manifest.json. The committed manifest is the reference: a build
 // whose bytes differ from it stops, so a changed or tampered source package is noticed.
 import { createHash } from 'node:crypto';
-import type { ManifestEntry, ModelManifest } from '../../src/models/manifest';
+import { isManifest, type ManifestEntry, type ModelManifest } from '../../src/models/manifest';
 import { BuildModelsError } from './sources';
 
 export type { ManifestEntry, ModelManifest };
@@ -52,9 +52,6 @@ export function parseManifest(text: string, path: string): ModelManifest {
   } catch {
     throw new BuildModelsError(`${path} is not valid JSON`);
   }
-  const m = json as Partial<ModelManifest>;
-  if (m.schema !== 1 || !Array.isArray(m.files)) {
-    throw new BuildModelsError(`${path} is not a schema-1 model manifest`);
-  }
-  return m as ModelManifest;
+  if (!isManifest(json)) throw new BuildModelsError(`${path} is not a schema-1 model manifest`);
+  return json;
 }

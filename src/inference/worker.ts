@@ -7,14 +7,8 @@ import { pickBackend, probeWebGpu, type GpuProbe } from './backends';
 import { EMBED_INPUT_DIMS, EMBEDDING_SIZE, embedInput, l2normalize } from './embed';
 import { InferenceError, serializeError } from './errors';
 import { checkImage, type RgbaImage } from './image';
-import {
-  ANTISPOOF_MODEL,
-  EMBED_MODEL,
-  loadManifest,
-  loadModel,
-  versionedUrl,
-  type ParsedManifest,
-} from './models';
+import { ANTISPOOF_MODEL, EMBEDDING_MODEL } from '../models/manifest';
+import { loadManifest, loadModel, versionedUrl, type ParsedManifest } from './models';
 import { startupModel } from './startup-model';
 import type {
   Backend,
@@ -176,7 +170,7 @@ async function openEngine(
   backend: Backend,
   models: { embed: Uint8Array; antispoof: Uint8Array },
 ): Promise<OrtSessions> {
-  const embed = await createSession(ort, models.embed, backend, EMBED_MODEL);
+  const embed = await createSession(ort, models.embed, backend, EMBEDDING_MODEL);
   mark(`${backend}-embed-session`);
   let antispoof: Ort.InferenceSession;
   try {
@@ -213,7 +207,7 @@ async function init(request: InitRequest): Promise<{ engine: OrtSessions; ready:
   const manifestReady = loadManifest(request.assetBase);
   const modelsReady = manifestReady.then(async (manifest) => {
     const [embed, antispoof] = await Promise.all([
-      loadModel(request.assetBase, manifest.entries.get(EMBED_MODEL)!),
+      loadModel(request.assetBase, manifest.entries.get(EMBEDDING_MODEL)!),
       loadModel(request.assetBase, manifest.entries.get(ANTISPOOF_MODEL)!),
     ]);
     mark('models-verified');

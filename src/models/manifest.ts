@@ -1,7 +1,14 @@
-// The model manifest written by scripts/build-models.ts (public/models/manifest.json), and
-// hash-checked loading of the files it lists. Browser and Node (WebCrypto + fetch only).
+// The model manifest written by scripts/build-models.ts (public/models/manifest.json): the one
+// owner of its shape and its validation, and hash-checked loading of the files it lists. Browser
+// and Node (WebCrypto + fetch only); Node code reads the committed file with
+// assets/package-assets.ts `readPackageManifest`, the inference worker through inference/models.ts.
 
 export const MANIFEST_PATH = 'models/manifest.json';
+
+/** The embedding model: its manifest id is the `modelId` the browser reports and the server accepts. */
+export const EMBEDDING_MODEL = 'fr_feature.onnx';
+/** The passive anti-spoof model. */
+export const ANTISPOOF_MODEL = 'fr_liveness.onnx';
 
 export interface ManifestEntry {
   /** File name, e.g. `face_landmarker.task`. */
@@ -97,6 +104,11 @@ export async function loadManifest(
   }
   if (!isManifest(json)) throw new AssetError('corrupt', 'model manifest has an unexpected shape');
   return json;
+}
+
+/** The embedding model's id (`fr_feature@…`), when the manifest records one. */
+export function embeddingModelId(manifest: ModelManifest): string | undefined {
+  return manifest.files.find((f) => f.name === EMBEDDING_MODEL)?.id;
 }
 
 export function findEntry(manifest: ModelManifest, name: string): ManifestEntry {

@@ -1,8 +1,8 @@
 // Endpoint configuration: defaults, then environment overrides (FV_*). Validated once at start.
 
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { isManifest } from '../models/manifest';
+import { readPackageManifest } from '../assets/package-assets';
+import { EMBEDDING_MODEL, embeddingModelId, type ModelManifest } from '../models/manifest';
 import { DEFAULT_THRESHOLD } from '../protocol/match';
 import { DEFAULT_LIVENESS_POLICY, type LivenessPolicy } from '../protocol/session';
 
@@ -58,8 +58,6 @@ export interface ServerConfig {
 
 export const MAX_SESSION_TTL_MS = 120_000;
 
-/** The manifest entry whose id the browser engine reports as `modelId`. */
-export const EMBEDDING_MODEL_FILE = 'fr_feature.onnx';
 let manifestIds: string[] | undefined;
 
 /**
@@ -69,18 +67,15 @@ let manifestIds: string[] | undefined;
  */
 export function manifestModelIds(): string[] {
   if (manifestIds === undefined) {
-    const url = new URL('../../public/models/manifest.json', import.meta.url);
-    let json: unknown;
+    let manifest: ModelManifest;
     try {
-      json = JSON.parse(readFileSync(url, 'utf8'));
+      ({ manifest } = readPackageManifest());
     } catch (e) {
-      throw new Error(`cannot read ${url.pathname}; set FV_MODEL_IDS`, { cause: e });
+      throw new Error(`cannot read the model manifest; set FV_MODEL_IDS`, { cause: e });
     }
-    const entry = isManifest(json)
-      ? json.files.find((f) => f.name === EMBEDDING_MODEL_FILE)
-      : undefined;
-    if (!entry?.id) throw new Error(`no ${EMBEDDING_MODEL_FILE} id in the model manifest`);
-    manifestIds = [entry.id];
+    const id = embeddingModelId(manifest);
+    if (!id) throw new Error(`no ${EMBEDDING_MODEL} id in the model manifest`);
+    manifestIds = [id];
   }
   return [...manifestIds];
 }

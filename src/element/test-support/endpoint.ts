@@ -1,13 +1,13 @@
 // Test support for the element's browser specs (Node side, not shipped): the real endpoint app
 // over a real SQLite store in a temp dir, on a loopback port, allowing the test page's origin.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../server/app';
-import { defaultConfig, type ServerConfig } from '../../server/config';
+import { defaultConfig, manifestModelIds, type ServerConfig } from '../../server/config';
 import { grantAnything, grantHandler } from '../../server/grant-handler';
 import { ServerKeys } from '../../server/keys';
 
@@ -38,7 +38,6 @@ export async function startEndpoint(
   const keys = await ServerKeys.open(null, Date.now());
   const config = defaultConfig({
     origins,
-    modelIds: [embeddingModelId()],
     rateLimit: { perSecond: 1e6, burst: 1e6 },
     clientBackoff: { free: 1e6, windowMs: 60_000, baseMs: 1, maxMs: 1 },
     grantSecrets: [GRANT_SECRET],
@@ -88,10 +87,5 @@ export async function startEndpoint(
 
 /** The embedding model id the browser engine reports: the manifest's fr_feature entry. */
 export function embeddingModelId(): string {
-  const manifest = JSON.parse(readFileSync('public/models/manifest.json', 'utf8')) as {
-    files: { name: string; id: string }[];
-  };
-  const entry = manifest.files.find((f) => f.name === 'fr_feature.onnx');
-  if (!entry) throw new Error('public/models/manifest.json has no fr_feature.onnx entry');
-  return entry.id;
+  return manifestModelIds()[0]!;
 }
