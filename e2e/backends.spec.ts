@@ -6,11 +6,11 @@ import {
   launchArgs,
 } from '../src/testing/index';
 import type { FaceVerify } from '../src/element/face-verify';
-import { begin, openHost, outcome } from './support/flow';
+import { begin, el, openHost, outcome } from './support/flow';
 import { apiOrigin, pageOrigin } from './support/ports';
 import { expect, test } from './support/test';
 
-// Both inference backends. Every other test forces backend="wasm"; this one forces WebGPU where
+// Both inference backends. Every other test forces backend="wasm"; the second forces WebGPU where
 // Chromium offers an adapter (here SwiftShader: correct but slow) and skips visibly otherwise.
 
 const ortFiles = (urls: string[]) => urls.filter((u) => /\/runtime\/ort\//.test(u));
@@ -29,7 +29,13 @@ test('backend="wasm" loads the wasm-only ORT runtime', async ({ page, fakeCamera
   expect(info?.backend).toBe('wasm');
 });
 
-test('backend="webgpu" completes a flow where a WebGPU adapter exists', async ({ fakeCamera }) => {
+test('backend="webgpu" loads the WebGPU runtime and the engine runs on it', async ({
+  fakeCamera,
+}) => {
+  // The flow itself is the same on either backend (the wasm test above and every other test
+  // complete it); what differs is the runtime fetched and the backend the engine ends up on.
+  // Inference on this adapter agreeing with wasm is src/inference/webgpu.pw.ts. A full capture
+  // on SwiftShader took 1.5 min of CI for nothing more.
   const browser = await chromium.launch({
     executablePath: chromiumPath(),
     args: launchArgs({ webgpu: true }),
@@ -49,13 +55,15 @@ test('backend="webgpu" completes a flow where a WebGPU adapter exists', async ({
     await fakeCamera.puppet(p2, await fakeCamera.face('fay'));
     await openHost(p2, { mode: 'enroll', subject: `u-gpu-${Date.now()}`, backend: 'webgpu' });
     await begin(p2);
-    const r = await outcome(p2, 240_000);
-    expect(r, r.text).toMatchObject({ step: 'result', decision: 'enrolled' });
+    const engine = () =>
+      p2.locator('face-verify').evaluate((el) => (el as FaceVerify).engineInfo?.backend ?? null);
+    await expect.poll(engine, { timeout: 180_000 }).not.toBeNull();
+    expect(await engine()).toBe('webgpu');
     expect(
       ortFiles(captured.map((q) => q.url)).some((u) => /ort\.webgpu\.min\.mjs(\?|$)/.test(u)),
     ).toBe(true);
-    const info = await p2.locator('face-verify').evaluate((el) => (el as FaceVerify).engineInfo);
-    expect(info?.backend).toBe('webgpu');
+    await el(p2).locator('[part~="cancel"]').click();
+    await expect(el(p2)).toHaveAttribute('step', /cancelled|idle|consent/);
     expectNoImageDataLeft(captured, { origins: [pageOrigin, apiOrigin] });
   } finally {
     await browser.close();
