@@ -40,7 +40,6 @@ export default tseslint.config(
       'src/vite/**',
       'src/testing/**',
       'src/assets/**',
-      'src/element/test-support/**',
       'src/**/*.test.ts',
       'src/**/*.pw.ts',
     ],

@@ -1,7 +1,8 @@
 // `npm run check` step: no import cycles between the folders of src/ (data flows one way:
-// camera → landmarks → challenges → embedding → seal → endpoint → store). Reads relative
-// imports of the non-test modules, builds the folder graph and fails on any cycle not listed in
-// KNOWN below. Prints the folder graph with --graph.
+// camera → landmarks → challenges → embedding → seal → endpoint → store), and no path from
+// browser code to a Node-only folder. Reads relative imports of the non-test modules, builds the
+// folder graph and fails on any cycle not listed in KNOWN below and on any edge from a browser
+// folder into NODE_ONLY. Prints the folder graph with --graph.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative, sep } from 'node:path';
@@ -10,6 +11,9 @@ const ROOT = 'src';
 
 /** Cycles that exist today and have an owner; each entry is the sorted folder names. */
 const KNOWN = new Set<string>([]);
+
+/** Node-only folders (tsconfig.node.json and the QA kit); browser folders never import them. */
+const NODE_ONLY = new Set(['server', 'cli', 'vite', 'assets', 'testing']);
 
 const IMPORT =
   /(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g;
@@ -86,7 +90,14 @@ for (const c of fresh) {
 const stale = [...KNOWN].filter((k) => !cycles.some((c) => c.join(',') === k));
 for (const k of stale)
   console.error(`KNOWN cycle ${k} is gone: remove it from scripts/check-imports.ts`);
-if (fresh.length > 0 || stale.length > 0) process.exit(1);
+const intoNode = [...edges].flatMap(([from, tos]) =>
+  NODE_ONLY.has(from)
+    ? []
+    : [...tos].filter(([to]) => NODE_ONLY.has(to)).map(([to, file]) => ({ from, to, file })),
+);
+for (const e of intoNode)
+  console.error(`browser folder ${e.from} imports Node-only ${e.to} (e.g. ${e.file})`);
+if (fresh.length > 0 || stale.length > 0 || intoNode.length > 0) process.exit(1);
 console.log(
-  `no new import cycles between the folders of ${ROOT}/ (${edges.size} folders import others)`,
+  `no new import cycles between the folders of ${ROOT}/ and no browser folder imports a Node-only one (${edges.size} folders import others)`,
 );

@@ -1,8 +1,8 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { startEndpoint, type TestEndpoint } from './test-support/endpoint';
-import { fakeCamera, openElement } from './test-support/page';
-import type { FvWindow } from './test-support/page';
+import { startEndpoint, type TestEndpoint } from '../../test-pages/element/endpoint';
+import { fakeCamera, openElement } from '../../test-pages/element/support';
+import type { FvWindow } from '../../test-pages/element/support';
 
 // axe-core on every step reachable with Chromium's fake camera (no face), in both languages.
 // Result screens need a face and are covered by the QA kit's puppet camera.

@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { chromiumArgs, chromiumPath } from '../../e2e/support/chromium';
-import { startEndpoint, type TestEndpoint } from './test-support/endpoint';
-import { localData, openElement } from './test-support/page';
+import { startEndpoint, type TestEndpoint } from '../../test-pages/element/endpoint';
+import { localData, openElement } from '../../test-pages/element/support';
 
 // Two fake cameras: the element offers a chooser, switches, and remembers the choice.
 

@@ -1,8 +1,14 @@
 import { chromium, expect, test, type Page } from '@playwright/test';
 import { chromiumArgs, chromiumPath } from '../../e2e/support/chromium';
-import { startEndpoint, type TestEndpoint } from './test-support/endpoint';
-import { fakeCamera, localData, mediaInfo, openElement, recordedEvents } from './test-support/page';
-import type { FvWindow } from './test-support/page';
+import { startEndpoint, type TestEndpoint } from '../../test-pages/element/endpoint';
+import {
+  fakeCamera,
+  localData,
+  mediaInfo,
+  openElement,
+  recordedEvents,
+} from '../../test-pages/element/support';
+import type { FvWindow } from '../../test-pages/element/support';
 
 // Camera, guidance and the error states, in real Chromium with the real engine and endpoint.
 // Chromium's built-in fake camera shows a test pattern without a face, so guidance says so.

@@ -1,7 +1,13 @@
 import { expect, test } from '@playwright/test';
-import { startEndpoint, type TestEndpoint } from './test-support/endpoint';
-import { fakeCamera, localData, mediaInfo, openElement, recordedEvents } from './test-support/page';
-import type { FvWindow } from './test-support/page';
+import { startEndpoint, type TestEndpoint } from '../../test-pages/element/endpoint';
+import {
+  fakeCamera,
+  localData,
+  mediaInfo,
+  openElement,
+  recordedEvents,
+} from '../../test-pages/element/support';
+import type { FvWindow } from '../../test-pages/element/support';
 
 // Consent screen in real Chromium with the fake camera available: nothing may be collected
 // before Accept, and the decision is recorded as REQUIREMENTS.md asks.

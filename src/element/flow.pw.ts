@@ -1,7 +1,16 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { embeddingModelId, startEndpoint, type TestEndpoint } from './test-support/endpoint';
-import { fakeCamera, mediaInfo, openElement, recordedEvents } from './test-support/page';
+import {
+  embeddingModelId,
+  startEndpoint,
+  type TestEndpoint,
+} from '../../test-pages/element/endpoint';
+import {
+  fakeCamera,
+  mediaInfo,
+  openElement,
+  recordedEvents,
+} from '../../test-pages/element/support';
 
 // Challenge, extraction, submission and result screens. Chromium's fake camera has no face, so
 // "what the models saw" is scripted (test-pages/element/scripted-engine.ts); the camera, the

@@ -1,4 +1,5 @@
-// Test support for the element's browser specs (Node side, not shipped): the real endpoint app
+// Node-side support for the element's browser specs (src/element/*.pw.ts; not shipped, and
+// outside src/element/ so the element folder has no path to the server): the real endpoint app
 // over a real SQLite store in a temp dir, on a loopback port, allowing the test page's origin.
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -6,14 +7,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import { createApp } from '../../server/app';
-import { defaultConfig, manifestModelIds, type ServerConfig } from '../../server/config';
-import { grantAnything, grantHandler } from '../../server/grant-handler';
-import { ServerKeys } from '../../server/keys';
+import { createApp } from '../../src/server/app';
+import { defaultConfig, manifestModelIds, type ServerConfig } from '../../src/server/config';
+import { grantAnything, grantHandler } from '../../src/server/grant-handler';
+import { ServerKeys } from '../../src/server/keys';
+
+import { DataKeyring } from '../../src/server/store/at-rest';
+import { SqliteStore } from '../../src/server/store/sqlite';
 
 const GRANT_SECRET = 'element-test-host-grant-secret-0123456789';
-import { DataKeyring } from '../../server/store/at-rest';
-import { SqliteStore } from '../../server/store/sqlite';
 
 export interface TestEndpoint {
   url: string;

@@ -2,8 +2,8 @@
 // stream it returns (to prove tracks stop), read the element's recorded events.
 
 import { expect, type Page } from '@playwright/test';
-import type { FaceVerify } from '../face-verify';
-import { chromiumArgs, chromiumPath } from '../../../e2e/support/chromium';
+import type { FaceVerify } from '../../src/element/face-verify';
+import { chromiumArgs, chromiumPath } from '../../e2e/support/chromium';
 
 /** Chromium with its built-in fake camera (a test pattern, no face) and auto-granted prompt. */
 export const fakeCamera = {
