@@ -11,7 +11,8 @@ import { parseArgs } from 'node:util';
 import { normalizeSteps, timeline, type ActionSpec } from '../scripts/fake-camera/actions';
 import { openLandmarkSession, type LandmarkSession } from '../scripts/fake-camera/browser';
 import { prepareFace, renderClip } from '../scripts/fake-camera/clip';
-import { cosine, DEFAULT_THRESHOLD } from '../src/protocol/match';
+import { centroid, cosine, DEFAULT_THRESHOLD } from '../src/protocol/match';
+import { PROBE_FRAMES } from '../src/protocol/payload';
 import { percentile } from './lib/stats';
 import { round, table } from './lib/table';
 
@@ -102,6 +103,10 @@ const scorers: Record<string, Scorer> = {
   'live, templates: max': (a, b) => Math.max(...a.templates.map((t) => cosine(t, probeOf(b)))),
   'live, templates: mean': (a, b) =>
     a.templates.reduce((s, t) => s + cosine(t, probeOf(b)), 0) / a.templates.length,
+  // What the endpoint computes: centroid of the templates against centroid of the probe frames.
+  'live, centroid vs best frame': (a, b) => cosine(centroid(a.templates), probeOf(b)),
+  [`live, centroid vs centroid of ${PROBE_FRAMES} probe frames`]: (a, b) =>
+    cosine(centroid(a.templates), centroid(b.templates.slice(0, PROBE_FRAMES))),
 };
 const out: (string | number)[][] = [];
 const summary: Record<string, unknown> = {};

@@ -13,6 +13,12 @@ export const MAX_FACES = 10;
 export const MAX_CHALLENGES = 8;
 /** Enrolment: up to this many vectors of the same person (different moments of one session). */
 export const MAX_ENROLL_VECTORS = 5;
+/**
+ * Verify and add-device: the element sends this many agreeing frames of the face (the endpoint
+ * compares their centroid, which cancels one frame's pose and blur noise). At most
+ * MAX_ENROLL_VECTORS.
+ */
+export const PROBE_FRAMES = 3;
 
 /**
  * 'rights' sessions only authorise export / withdraw / delete by the person (no payload).

@@ -24,14 +24,18 @@ import {
   type FlowState,
   type Mode,
 } from '../../flow/machine';
-import { MAX_ENROLL_VECTORS, type ChallengeSet } from '../../protocol/payload';
+import { MAX_ENROLL_VECTORS, PROBE_FRAMES, type ChallengeSet } from '../../protocol/payload';
 import type { CameraController } from './camera-controller';
 
 /**
- * Vectors an enrolment sends: the best frame's plus those of other good frames of the session
- * (different moments), so a later verify is compared with several templates, not one frame.
+ * Vectors of the person's face a capture sends: the best frame's plus those of other good frames
+ * of the session (different moments). Enrolment keeps several templates; verify and add-device
+ * send a few probe frames whose centroid the endpoint compares. Identify sends one per face.
  */
-export const ENROLL_TEMPLATES = MAX_ENROLL_VECTORS;
+export function framesFor(mode: Mode): number {
+  if (mode === 'enroll') return MAX_ENROLL_VECTORS;
+  return mode === 'identify' ? 1 : PROBE_FRAMES;
+}
 
 export interface FlowConfig {
   endpoint: string;
@@ -244,7 +248,7 @@ export class FlowController implements ReactiveController {
           timeoutMs: challengeTimeoutMs,
           maxAttempts: challengeAttempts,
           multiFace,
-          templates: mode === 'enroll' ? ENROLL_TEMPLATES : 1,
+          templates: framesFor(mode),
         });
         started = true;
         continue;
