@@ -20,8 +20,15 @@ import { checkLiveness } from '../src/protocol/session';
 import { defaultConfig } from '../src/server/config';
 import { PERFORM, RECORDING } from '../src/testing/frames';
 import { samplePeople, type SamplePersonName } from '../src/testing/photos';
+import { elementAntispoofKey } from './lib/antispoof-models';
 import { percentile } from './lib/stats';
 import { round, table } from './lib/table';
+
+// `npm run bench:liveness -- --antispoof`: the passive anti-spoof calibration instead.
+if (process.argv.includes('--antispoof')) {
+  await import('./liveness-antispoof');
+  process.exit(0);
+}
 
 const { values } = parseArgs({
   options: {
@@ -37,6 +44,7 @@ const N = Number(values.sessions);
 const SET = values.set as ChallengeSet;
 const CACHE = join(process.cwd(), '.cache', 'bench-liveness');
 const VERSION = 1;
+const ANTISPOOF_KEY = elementAntispoofKey();
 const MIN_ANTISPOOF = defaultConfig({ modelIds: ['bench'] }).minAntiSpoof;
 
 type Row = { eye: number; mouth: number; yaw: number; pitch: number; aspect: number } | null;
@@ -93,7 +101,8 @@ function people(): Person[] {
 
 async function trace(p: Person, session: () => Promise<LandmarkSession>): Promise<Traced> {
   const face = await prepareFace(p.source, session);
-  const file = join(CACHE, `${face.key}-v${VERSION}-${FPS}.json`);
+  // The live scores come from the element's anti-spoof model: its hash is part of the key.
+  const file = join(CACHE, `${face.key}-v${VERSION}-${FPS}-${ANTISPOOF_KEY}.json`);
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Traced;
   const s = await session();
   const out: Traced = { seqs: {}, live: {} };

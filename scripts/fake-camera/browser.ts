@@ -1,5 +1,6 @@
 // Our landmarker in headless Chromium (tasks-vision needs a browser): a Vite dev server for
 // test-pages/fake-camera/ and a playwright-core page that Node sends JPEG frames to.
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
@@ -21,12 +22,23 @@ export interface LandmarkSession {
   close(): Promise<void>;
 }
 
+export interface LandmarkSessionOptions {
+  /**
+   * Serve these bytes as `models/fr_liveness.onnx` (the manifest's hash and size patched to
+   * match), so `live()` scores with another anti-spoof model, e.g. an int8 copy beside the
+   * float one (bench/liveness-antispoof.ts --model).
+   */
+  antispoofModel?: Uint8Array;
+}
+
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 const b64 = (img: Image, quality: number): string =>
   Buffer.from(encodeJpeg(img, quality)).toString('base64');
 
-export async function openLandmarkSession(): Promise<LandmarkSession> {
+export async function openLandmarkSession(
+  options: LandmarkSessionOptions = {},
+): Promise<LandmarkSession> {
   const { createServer } = await import('vite');
   let server: ViteDevServer | null = null;
   let browser: Browser | null = null;
@@ -46,6 +58,7 @@ export async function openLandmarkSession(): Promise<LandmarkSession> {
     const page: Page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    if (options.antispoofModel) await serveAntispoofModel(page, options.antispoofModel);
     await page.goto(`${url}test-pages/fake-camera/`);
     await page.waitForFunction(() => 'fakeCamera' in window, null, { timeout: 60_000 });
     await page.evaluate(() => window.fakeCamera.ready);
@@ -83,4 +96,19 @@ export async function openLandmarkSession(): Promise<LandmarkSession> {
     await server?.close();
     throw e;
   }
+}
+
+async function serveAntispoofModel(page: Page, bytes: Uint8Array): Promise<void> {
+  const body = Buffer.from(bytes);
+  const sha256 = createHash('sha256').update(body).digest('hex');
+  await page.route(/\/models\/manifest\.json(\?|$)/, async (route) => {
+    const response = await route.fetch();
+    const manifest = (await response.json()) as { files: { name: string }[] };
+    for (const f of manifest.files)
+      if (f.name === 'fr_liveness.onnx') Object.assign(f, { sha256, bytes: body.length });
+    await route.fulfill({ response, json: manifest });
+  });
+  await page.route(/\/models\/fr_liveness\.onnx(\?|$)/, (route) =>
+    route.fulfill({ body, contentType: 'application/octet-stream' }),
+  );
 }
