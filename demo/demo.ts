@@ -2,7 +2,8 @@
 // operator's face library through /fv-admin (scripts/start.ts adds the operator key there).
 
 import '../src/define';
-import { createApiClient, type GrantRequest } from '../src/api/client';
+import { grantFrom } from '../src/index';
+import { createApiClient } from '../src/api/client';
 import type { FaceVerify } from '../src/element/face-verify';
 import { LocalStore } from '../src/storage/db';
 
@@ -24,15 +25,7 @@ function settings() {
 }
 
 /** Asks the demo's host backend (scripts/start.ts) for a grant, as an integrator's page would. */
-async function getGrant(request: GrantRequest): Promise<string> {
-  const res = await fetch('/demo-host/grant', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(request),
-  });
-  if (!res.ok) throw new Error(`grant: HTTP ${res.status}`);
-  return ((await res.json()) as { grant: string }).grant;
-}
+const getGrant = grantFrom('/demo-host/grant');
 
 function load(): void {
   const s = settings();

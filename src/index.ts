@@ -25,3 +25,5 @@ export type {
 } from './flow/machine';
 export type { Effects } from './flow/effects';
 export { probeCapabilities, type Capabilities } from './env';
+export { grantFrom } from './api/grant';
+export type { GrantRequest, GrantSource } from './api/client';

@@ -1,6 +1,7 @@
 // An integrator's page: <face-verify> configured from the query string, its events recorded on
 // window.fvEvents (they never hold personal data).
 import '../../src/define';
+import { grantFrom } from '../../src/index';
 
 const q = new URLSearchParams(location.search);
 const el = document.createElement('face-verify');
@@ -25,14 +26,7 @@ for (const name of ['multi-face']) {
 // for it, beside the endpoint).
 const endpoint = q.get('endpoint');
 if (endpoint && q.get('grants') !== 'none') {
-  el.getGrant = async (request) => {
-    const res = await fetch(new URL('/host/grant', endpoint), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(request),
-    });
-    return ((await res.json()) as { grant: string }).grant;
-  };
+  el.getGrant = grantFrom(new URL('/host/grant', endpoint));
 }
 const policy = document.createElement('p');
 policy.slot = 'policy';

@@ -125,7 +125,8 @@ export class FaceVerify extends LitElement {
   @property() grant = '';
   /**
    * Asked for a fresh host grant before every session (start, each retry, withdrawal). Typically
-   * a `fetch` to your backend, which checks who is signed in and calls `mintGrant`.
+   * a `fetch` to your backend, which checks who is signed in and calls `mintGrant`:
+   * `grantFrom('/your/grant-route')` (from `face-verify`) is that fetch.
    */
   @property({ attribute: false }) getGrant: GrantSource | null = null;
   /** `zh-CN`, `en`, or `auto` (from the browser's languages). */

@@ -2,7 +2,7 @@
 // records the element's events (types and details, which never hold personal data) on window.
 
 import '../../src/define';
-import type { GrantRequest } from '../../src/api/client';
+import { grantFrom } from '../../src/index';
 import type { FaceVerify } from '../../src/element/face-verify';
 
 const q = new URLSearchParams(location.search);
@@ -27,15 +27,7 @@ for (const flag of ['require-guardian', 'device-binding', 'manual']) {
 }
 // The host backend: POST /host/grant beside the test endpoint mints each session's grant.
 const endpoint = q.get('endpoint');
-const getGrant = async (request: GrantRequest): Promise<string> => {
-  const res = await fetch(new URL('/host/grant', endpoint ?? location.href), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(request),
-  });
-  if (!res.ok) throw new Error(`grant: HTTP ${res.status}`);
-  return ((await res.json()) as { grant: string }).grant;
-};
+const getGrant = grantFrom(new URL('/host/grant', endpoint ?? location.href));
 el.getGrant = getGrant;
 const policy = q.get('policy');
 if (policy !== null) {
