@@ -214,6 +214,20 @@ class BitWriter {
 
 const category = (v: number): number => (v === 0 ? 0 : 32 - Math.clz32(Math.abs(v)));
 
+/**
+ * One pass of the separable 8×8 DCT that writes its result transposed:
+ * dst[j][i] = Σk M[j][k] src[i][k], rounded after scaling by `recip` when given (quantisation).
+ */
+function dctPass(src: Float32Array, dst: Float32Array | Int32Array, recip?: Float32Array): void {
+  for (let i = 0; i < 8; i++) {
+    for (let j = 0; j < 8; j++) {
+      let s = 0;
+      for (let k = 0; k < 8; k++) s += src[i * 8 + k]! * DCT[j * 8 + k]!;
+      dst[j * 8 + i] = recip ? Math.round(s * recip[j * 8 + i]!) : s;
+    }
+  }
+}
+
 /** DCT, quantise and Huffman-code one 8×8 block (natural order, level-shifted); returns its DC. */
 function codeBlock(
   w: BitWriter,
@@ -225,21 +239,10 @@ function codeBlock(
   ac: HuffmanTable,
   out: Int32Array,
 ): number {
-  // Rows, then columns: tmp[y][u] = Σx block[y][x] M[u][x]; F[v][u] = Σy M[v][y] tmp[y][u].
-  for (let y = 0; y < 8; y++) {
-    for (let u = 0; u < 8; u++) {
-      let s = 0;
-      for (let x = 0; x < 8; x++) s += block[y * 8 + x]! * DCT[u * 8 + x]!;
-      tmp[y * 8 + u] = s;
-    }
-  }
-  for (let v = 0; v < 8; v++) {
-    for (let u = 0; u < 8; u++) {
-      let s = 0;
-      for (let y = 0; y < 8; y++) s += DCT[v * 8 + y]! * tmp[y * 8 + u]!;
-      out[v * 8 + u] = Math.round(s * recip[v * 8 + u]!);
-    }
-  }
+  // Rows, then columns (each pass transposes): tmp[u][y] = Σx M[u][x] block[y][x], then
+  // F[v][u] = Σy M[v][y] tmp[u][y], quantised.
+  dctPass(block, tmp);
+  dctPass(tmp, out, recip);
   const d = out[0]! - previousDc;
   const dcat = category(d);
   w.put(dc.code[dcat]!, dc.size[dcat]!);

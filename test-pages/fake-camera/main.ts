@@ -46,6 +46,17 @@ async function bitmap(b64: string): Promise<ImageBitmap> {
   return createImageBitmap(new Blob([bytes], { type: 'image/jpeg' }));
 }
 
+/** The image, the largest face in it and the (lazily started) inference engine; null: no face. */
+async function largestFace(b64: string) {
+  const lm = await landmarker;
+  inference ??= createInference({ assetBase: '/', backend: 'wasm' });
+  const inf = await inference;
+  const bmp = await bitmap(b64);
+  const faces = await lm.detectImage(bmp);
+  const face = faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
+  return face ? { inf, bmp, face } : null;
+}
+
 window.fakeCamera = {
   ready: landmarker.then(() => undefined),
   async detect(b64) {
@@ -54,24 +65,12 @@ window.fakeCamera = {
     return faces.map((f) => ({ landmarks: Array.from(f.landmarks), box: f.box }));
   },
   async embed(b64) {
-    const lm = await landmarker;
-    inference ??= createInference({ assetBase: '/', backend: 'wasm' });
-    const inf = await inference;
-    const bmp = await bitmap(b64);
-    const faces = await lm.detectImage(bmp);
-    const f = faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
-    if (!f) return null;
-    return Array.from(await inf.embed(bmp, fivePoints(f.landmarks)));
+    const it = await largestFace(b64);
+    return it && Array.from(await it.inf.embed(it.bmp, fivePoints(it.face.landmarks)));
   },
   async live(b64) {
-    const lm = await landmarker;
-    inference ??= createInference({ assetBase: '/', backend: 'wasm' });
-    const inf = await inference;
-    const bmp = await bitmap(b64);
-    const faces = await lm.detectImage(bmp);
-    const f = faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
-    if (!f) return null;
-    return inf.antispoof(bmp, f.box);
+    const it = await largestFace(b64);
+    return it && it.inf.antispoof(it.bmp, it.face.box);
   },
   async trace(frames, fps, fresh) {
     const lm = await landmarker;

@@ -194,12 +194,7 @@ export class StoreCore implements Store {
   async setSuspended(subjectId: string, until: number | null): Promise<boolean> {
     const sid = check.id('subjectId', subjectId);
     const u = check.timeOrNull('until', until);
-    return (
-      (await this.sql.run('UPDATE subjects SET suspended_until = ? WHERE subject_id = ?', [
-        u,
-        sid,
-      ])) > 0
-    );
+    return this.changed('UPDATE subjects SET suspended_until = ? WHERE subject_id = ?', [u, sid]);
   }
 
   // ---- device keys ------------------------------------------------------------------------
@@ -233,19 +228,17 @@ export class StoreCore implements Store {
   }
 
   async removeDeviceKey(subjectId: string, keyId: string): Promise<boolean> {
-    const changed = await this.sql.run(
-      'DELETE FROM device_keys WHERE subject_id = ? AND key_id = ?',
-      [check.id('subjectId', subjectId), check.id('keyId', keyId)],
-    );
-    return changed > 0;
+    return this.changed('DELETE FROM device_keys WHERE subject_id = ? AND key_id = ?', [
+      check.id('subjectId', subjectId),
+      check.id('keyId', keyId),
+    ]);
   }
 
   async useGrant(grantId: string, expiresAt: number): Promise<boolean> {
-    const inserted = await this.sql.run(
+    return this.changed(
       'INSERT INTO grants_used(grant_id, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING',
       [check.id('grantId', grantId), check.time('expiresAt', expiresAt)],
     );
-    return inserted > 0;
   }
 
   // ---- templates --------------------------------------------------------------------------
@@ -598,6 +591,11 @@ export class StoreCore implements Store {
       .map((col, i) => (i === 0 ? col : this.sql.bytewise(col)))
       .join(', ');
     return `SELECT * FROM ${table} WHERE subject_id = ? ORDER BY ${order}`;
+  }
+
+  /** Runs one write outside a transaction: whether it changed (or inserted) a row. */
+  private async changed(sql: string, params: readonly unknown[]): Promise<boolean> {
+    return (await this.sql.run(sql, params)) > 0;
   }
 
   /** Maps a primary key violation of `what` to StoreError('conflict'). */
