@@ -1,6 +1,7 @@
 // The page: <face-verify> with a grant from our backend for every session, and every result
 // sent to our backend, which trusts only the endpoint's signed receipt (never the page).
 import 'face-verify/define';
+import { grantFrom } from 'face-verify';
 
 const ENDPOINT = import.meta.env.VITE_FV_ENDPOINT ?? 'http://127.0.0.1:8797';
 // A real app knows who is signed in; here `?mode=enroll|verify&subject=…` chooses.
@@ -10,15 +11,8 @@ fv.setAttribute('endpoint', ENDPOINT);
 fv.setAttribute('mode', q.get('mode') ?? 'enroll');
 fv.setAttribute('subject', q.get('subject') ?? 'alice');
 
-fv.getGrant = async ({ purpose, subjectId }) => {
-  const res = await fetch('/api/grant', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ purpose, subjectId }),
-  });
-  if (!res.ok) throw new Error(`grant refused (${res.status})`);
-  return (await res.json()).grant;
-};
+// Every session (start, retry, data rights) asks our backend's grant route first.
+fv.getGrant = grantFrom('/api/grant');
 
 const verdict = document.getElementById('verdict');
 fv.addEventListener('fv-result', async (e) => {
