@@ -20,40 +20,52 @@ export interface Pose {
 
 export const NEUTRAL: Pose = { eyeClosed: 0, mouthOpen: 0, yaw: 0, pitch: 0, shiftX: 0, shiftY: 0 };
 
-// Eyelids as (upper, lower) pairs, MediaPipe face-mesh indices, corner to corner.
-const LID_PAIRS: readonly (readonly [number, number])[] = [
-  [246, 7],
-  [161, 163],
-  [160, 144],
-  [159, 145],
-  [158, 153],
-  [157, 154],
-  [173, 155],
-  [466, 249],
-  [388, 390],
-  [387, 373],
-  [386, 374],
-  [385, 380],
-  [384, 381],
-  [398, 382],
+/**
+ * Per eye (MediaPipe face-mesh indices): corners (outer, inner), the lid contours between them
+ * (outer to inner, upper[i] above lower[i]), and skin points just above the upper lid, each with
+ * the lid point it follows (a blink pulls them half way, so the lid stretches like skin; lids.ts
+ * samples the lid's colour between them).
+ */
+export interface EyeIndices {
+  corners: readonly [number, number];
+  upper: readonly number[];
+  lower: readonly number[];
+  crease: readonly (readonly [number, number])[];
+}
+
+export const EYES: readonly [EyeIndices, EyeIndices] = [
+  {
+    corners: [33, 133],
+    upper: [246, 161, 160, 159, 158, 157, 173],
+    lower: [7, 163, 144, 145, 153, 154, 155],
+    crease: [
+      [247, 161],
+      [30, 160],
+      [29, 159],
+      [27, 159],
+      [28, 158],
+      [56, 157],
+      [190, 173],
+    ],
+  },
+  {
+    corners: [263, 362],
+    upper: [466, 388, 387, 386, 385, 384, 398],
+    lower: [249, 390, 373, 374, 380, 381, 382],
+    crease: [
+      [467, 388],
+      [260, 387],
+      [259, 386],
+      [257, 386],
+      [258, 385],
+      [286, 384],
+      [414, 398],
+    ],
+  },
 ];
-// Skin ring just above each upper lid: follows the lid half way, so the lid stretches like skin.
-const LID_RING: readonly (readonly [number, number])[] = [
-  [247, 161],
-  [30, 160],
-  [29, 159],
-  [27, 159],
-  [28, 158],
-  [56, 157],
-  [190, 173],
-  [467, 388],
-  [260, 387],
-  [259, 386],
-  [257, 386],
-  [258, 385],
-  [286, 384],
-  [414, 398],
-];
+// Eyelids as (upper, lower) pairs, corner to corner.
+const LID_PAIRS = EYES.flatMap((e) => e.upper.map((u, i) => [u, e.lower[i]!] as const));
+const LID_RING = EYES.flatMap((e) => e.crease);
 const IRIS_RIGHT = [468, 469, 470, 471, 472];
 const IRIS_LEFT = [473, 474, 475, 476, 477];
 const EYE_RIGHT_LOWER = [7, 163, 144, 145, 153, 154, 155];
@@ -148,6 +160,19 @@ export function createFaceModel(landmarks: Float32Array, width: number, height: 
   };
 }
 
+/** One eye's lid for a pose, in frame pixels (the pose's rotation and sway applied). */
+export interface EyeLid {
+  /** 0: the person's right eye (image left), 1: their left. */
+  eye: 0 | 1;
+  /** The photo's open upper and lower lid contours, corner to corner, flat x,y. */
+  upper: Float32Array;
+  lower: Float32Array;
+  /** The skin crease above the lid (where it is in this pose), corner to corner, flat x,y. */
+  crease: Float32Array;
+  /** 0 open … 1 closed. */
+  closed: number;
+}
+
 export interface PosedFace {
   /** Destination points (same layout as FaceModel.points). */
   points: Float32Array;
@@ -159,6 +184,8 @@ export interface PosedFace {
   mouth: Float32Array;
   /** Upper teeth band under the upper lip, empty when closed. */
   teeth: Float32Array;
+  /** The closing lids to paint over the eyes (lids.ts), empty when the eyes are open. */
+  lids: EyeLid[];
 }
 
 const dist = (lm: Float32Array, a: number, b: number): number =>
@@ -287,6 +314,35 @@ export function poseFace(face: FaceModel, pose: Pose): PosedFace {
   const lipZ = base[3 * 13 + 2]!;
   mouth = rot(mouth, lipZ);
   teeth = rot(teeth, lipZ);
+  const lids: EyeLid[] = [];
+  if (c > 0) {
+    // The photo's open contours, moved with the head: the lid is painted over that opening.
+    const contour = (idx: readonly number[]): Float32Array => {
+      const out = new Float32Array(idx.length * 2);
+      idx.forEach((i, k) => {
+        const [rx, ry] = rotate(base[3 * i]!, base[3 * i + 1]!, base[3 * i + 2]!);
+        out[2 * k] = rx;
+        out[2 * k + 1] = ry;
+      });
+      return out;
+    };
+    EYES.forEach((e, eye) => {
+      const [outer, inner] = e.corners;
+      const crease = new Float32Array(
+        [outer, ...e.crease.map(([r]) => r), inner].flatMap((i) => [
+          points[2 * i]!,
+          points[2 * i + 1]!,
+        ]),
+      );
+      lids.push({
+        eye: eye as 0 | 1,
+        upper: contour([outer, ...e.upper, inner]),
+        lower: contour([outer, ...e.lower, inner]),
+        crease,
+        closed: c,
+      });
+    });
+  }
   const tri = face.triangles;
   const order = tri.map((_, i) => i);
   if (pose.yaw !== 0 || pose.pitch !== 0) {
@@ -305,5 +361,5 @@ export function poseFace(face: FaceModel, pose: Pose): PosedFace {
     posed[3 * i + 1] = points[2 * i + 1]!;
     posed[3 * i + 2] = depth[i]!;
   }
-  return { points, landmarks: posed, order, mouth, teeth };
+  return { points, landmarks: posed, order, mouth, teeth, lids };
 }

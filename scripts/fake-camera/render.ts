@@ -9,10 +9,16 @@ import {
   type Image,
   type Rect,
 } from './image';
+import { lidSkin, paintLid } from './lids';
 import { fillPolygon, warpTriangles } from './warp';
 
 export const FRAME_WIDTH = 640;
 export const FRAME_HEIGHT = 480;
+/**
+ * Bump when a pose renders differently: cached puppet frames (src/testing/frames.ts) and action
+ * checks (visibility.ts) are keyed by it. 2: closing eyelids painted (lids.ts).
+ */
+export const RENDER_VERSION = 2;
 
 /**
  * The crop of `photo` (4:3) that puts the face box at `faceFraction` of the frame width, centred
@@ -59,7 +65,10 @@ export function sharpen(img: Image, amount: number): Image {
   return { width: w, height: h, data: out };
 }
 
-/** The base frame with the face moved to `pose`. Mouth interior and teeth are painted in. */
+/**
+ * The base frame with the face moved to `pose`. Mouth interior, teeth and closing eyelids are
+ * painted in (warping alone leaves a squeezed eye that still reads as open).
+ */
 export function renderPose(base: Image, face: FaceModel, pose: Pose): Image {
   const posed = poseFace(face, pose);
   const out = warpTriangles(base, face.points, posed.points, face.triangles, {
@@ -69,6 +78,7 @@ export function renderPose(base: Image, face: FaceModel, pose: Pose): Image {
     fillPolygon(out, posed.mouth, [48, 16, 20], 0.95);
     fillPolygon(out, posed.teeth, [220, 212, 198], 0.85);
   }
+  for (const lid of posed.lids) paintLid(out, lid, lidSkin(base, face.landmarks, lid.eye));
   return out;
 }
 

@@ -9,6 +9,7 @@ import {
   type PreparedFace,
 } from '../../scripts/fake-camera/clip';
 import { encodeJpeg } from '../../scripts/fake-camera/image';
+import { RENDER_VERSION } from '../../scripts/fake-camera/render';
 
 /** How the camera image looks: a live person, or an attack / guidance case. */
 export type Look = ClipKind;
@@ -66,7 +67,11 @@ export function renderPuppetFrames(
   second?: PreparedFace,
   cacheDir = DEFAULT_CACHE_DIR,
 ): PuppetFrames {
-  const dir = join(cacheDir, 'puppet', `${face.key}-${second?.key ?? ''}-${look}-v${VERSION}`);
+  const dir = join(
+    cacheDir,
+    'puppet',
+    `${face.key}-${second?.key ?? ''}-${look}-v${VERSION}r${RENDER_VERSION}`,
+  );
   const specs = sequencesFor(look);
   try {
     const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as Record<
