@@ -25,6 +25,7 @@ import {
 } from './fake-camera/clip';
 import { createImage, cropResize, encodePng, type Image } from './fake-camera/image';
 import { formatTrace, summarise } from './fake-camera/trace';
+import { fromSummaries, invisibleActions } from './fake-camera/visibility';
 import { samplePeople, type SamplePersonName } from '../src/testing/photos';
 import { writeFileSync } from 'node:fs';
 
@@ -137,6 +138,8 @@ try {
       const missing = summarise(rows, labels).summaries.filter((s) => !s.visible);
       if (kind === 'live' && missing.length) {
         console.error(`not visible: ${missing.map((s) => s.action).join(', ')}`);
+        const hint = invisibleActions(fromSummaries(face.key, summarise(rows, labels).summaries));
+        if (hint) console.error(hint);
         process.exitCode = 1;
       }
     }

@@ -13,6 +13,11 @@ import {
   type PreparedFace,
 } from '../../scripts/fake-camera/clip';
 import { createImage } from '../../scripts/fake-camera/image';
+import {
+  checkActions,
+  invisibleActions,
+  type ActionCheck,
+} from '../../scripts/fake-camera/visibility';
 import { renderPuppetFrames, type Look } from './frames';
 import { captureRequests, type CapturedRequest } from './network';
 import { seedSampleFaces } from './face-seeds';
@@ -43,6 +48,12 @@ export interface PuppetHandle {
 export interface FakeCamera {
   /** A sample person's face (or your own photo), framed at 640×480 and measured, cached. */
   face(source: SamplePersonName | FaceSource): Promise<PreparedFace>;
+  /**
+   * Which actions this face shows visibly to our landmarker (cached per photo; the first call
+   * renders and measures a probe clip, ~10 s). A 'live' puppet or clip of a face that cannot
+   * show an action warns with this; test such a face with `challenge-set="head"`.
+   */
+  check(face: PreparedFace): Promise<ActionCheck>;
   /** Installs the puppet camera on `page`; call before `page.goto`. */
   puppet(page: Page, face: PreparedFace | null, options?: PuppetOptions): Promise<PuppetHandle>;
   /** Writes a .y4m/.mjpeg clip for `--use-file-for-fake-video-capture` (see launchArgs). */
@@ -79,10 +90,31 @@ export const test = base.extend<
       seedSampleFaces();
       return prepareFace(typeof source === 'string' ? samplePeople[source]() : source, landmarks);
     };
+    const check = (f: PreparedFace): Promise<ActionCheck> => checkActions(f, landmarks);
+    // A live face that cannot show an action would fail that challenge for a reason no test
+    // names: say so once per face. Skipped where no landmarker can run (the installed package
+    // has no landmarker page; docs/testing.md lists what its sample people show).
+    const warned = new Set<string>();
+    const warnInvisible = async (f: PreparedFace, wanted?: readonly string[]): Promise<void> => {
+      const id = `${f.key}:${wanted?.join() ?? '*'}`;
+      if (warned.has(id)) return;
+      warned.add(id);
+      const result = await check(f).catch(() => null);
+      const line =
+        result &&
+        invisibleActions(
+          result,
+          wanted ? result.missing.filter((a) => wanted.includes(a)) : result.missing,
+          `face ${f.key}`,
+        );
+      if (line) console.warn(line);
+    };
     await use({
       face,
+      check,
       async puppet(page, f, options = {}) {
         const look = options.look ?? 'live';
+        if (f && look === 'live' && !options.fail) await warnInvisible(f);
         const config: PuppetConfig = {
           sequences: {},
           mode:
@@ -118,6 +150,12 @@ export const test = base.extend<
       async makeClip(source, actions, path, options = {}) {
         const kind = options.kind ?? 'live';
         const f = kind === 'no-face' ? blankFace : await face(source);
+        if (kind === 'live') {
+          await warnInvisible(
+            f,
+            actions.map((a) => (typeof a === 'string' ? a : a.action)),
+          );
+        }
         const second = options.second ? await face(options.second) : undefined;
         return writeClip(path, f, actions, {
           kind,

@@ -27,6 +27,11 @@ export {
   type PreparedFace,
 } from '../../scripts/fake-camera/clip';
 export { ACTIONS, type ActionName, type ActionSpec } from '../../scripts/fake-camera/actions';
+export {
+  checkActions,
+  invisibleActions,
+  type ActionCheck,
+} from '../../scripts/fake-camera/visibility';
 export { openLandmarkSession, type LandmarkSession } from '../../scripts/fake-camera/browser';
 
 import type { ActionSpec } from '../../scripts/fake-camera/actions';
