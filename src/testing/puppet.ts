@@ -105,7 +105,7 @@ export function puppetInit(config: PuppetConfig): void {
     }
   };
 
-  let playing: { name: string; start: number } | null = null;
+  let playing: { name: string; start: number; asked: string } | null = null;
   const started = performance.now();
   const pick = (all: Record<string, ImageBitmap[]>, now: number): ImageBitmap => {
     const neutralName = config.mode === 'obey' ? 'neutral' : (config.loop ?? 'neutral');
@@ -117,7 +117,7 @@ export function puppetInit(config: PuppetConfig): void {
         if (lastPerformed === 0 || now - lastPerformed >= retryMs) {
           const name = config.substitute?.[asked] ?? asked;
           if (all[name]) {
-            playing = { name, start: now };
+            playing = { name, start: now, asked };
             log.performed.push({ asked, played: name, at: Math.round(now - started) });
           }
         }
@@ -126,8 +126,11 @@ export function puppetInit(config: PuppetConfig): void {
         const seq = config.sequences[playing.name]!;
         const i = Math.floor(((now - playing.start) * seq.fps) / 1000);
         if (i < seq.frames) return all[playing.name]![i]!;
+        // Only a performance of what is asked now delays a repeat of it; the tail of the previous
+        // step's action, still playing when the next prompt came, must not hold the new one back
+        // for retryMs (it did: a prompt during that tail went unanswered and timed out).
+        if (playing.asked === asked) lastPerformed = now;
         playing = null;
-        lastPerformed = now;
       }
     }
     // Neutral (or the looped recording) plays forwards then backwards: no jump at the seam.
