@@ -82,6 +82,40 @@ test.describe('with a fake camera', () => {
     await expect.poll(async () => (await mediaInfo(page)).liveTracks).toBe(0);
   });
 
+  test('Cancel while the camera is still being set up leaves no camera running', async ({
+    page,
+  }) => {
+    // Listing cameras (after permission, for their labels) is slow on some machines: Cancel
+    // lands in the middle of it. The stream opened just before must be stopped, not attached.
+    await page.addInitScript(() => {
+      const md = navigator.mediaDevices;
+      const list = md.enumerateDevices.bind(md);
+      let calls = 0;
+      md.enumerateDevices = async () => {
+        const devices = await list();
+        // Only after getUserMedia (the element may list devices earlier too).
+        const w = window as unknown as { gumCalls?: number };
+        if ((w.gumCalls ?? 0) > 0 && calls++ === 0) await new Promise((r) => setTimeout(r, 1500));
+        return devices;
+      };
+    });
+    await openElement(page, {
+      endpoint: endpoint.url,
+      subject: 'cam-cancel',
+      lang: 'en',
+      mode: 'enroll',
+    });
+    await acceptConsent(page);
+    const el = page.locator('face-verify');
+    await expect.poll(async () => (await mediaInfo(page)).gumCalls).toBe(1);
+    await el.getByRole('button', { name: 'Cancel' }).click();
+    await expect(el).toHaveAttribute('step', 'cancelled');
+    // Past the slow listing: still no live track.
+    await page.waitForTimeout(2000);
+    expect((await mediaInfo(page)).liveTracks).toBe(0);
+    await expect(el).toHaveAttribute('step', 'cancelled');
+  });
+
   test('endpoint down: clear error, camera never opened; Retry works once it is back', async ({
     page,
   }) => {

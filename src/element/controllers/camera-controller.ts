@@ -61,10 +61,12 @@ export class CameraController implements ReactiveController {
     if (!remembered && !isUsableLabel(label) && better) {
       stopStream(stream);
       stream = await openCamera(better.deviceId, true);
-      if (signal.aborted) {
-        stopStream(stream);
-        throw signal.reason;
-      }
+    }
+    // Checked again after the last await: a Cancel during listCameras() must not leave a
+    // live camera attached to a cancelled flow (it did, now and then).
+    if (signal.aborted) {
+      stopStream(stream);
+      throw signal.reason;
     }
     this.attach(stream);
   }
