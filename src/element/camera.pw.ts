@@ -95,7 +95,10 @@ test.describe('with a fake camera', () => {
         const devices = await list();
         // Only after getUserMedia (the element may list devices earlier too).
         const w = window as unknown as { gumCalls?: number };
-        if ((w.gumCalls ?? 0) > 0 && calls++ === 0) await new Promise((r) => setTimeout(r, 1500));
+        if ((w.gumCalls ?? 0) > 0 && calls++ === 0) {
+          (window as unknown as { listing?: boolean }).listing = true;
+          await new Promise((r) => setTimeout(r, 1500));
+        }
         return devices;
       };
     });
@@ -107,7 +110,8 @@ test.describe('with a fake camera', () => {
     });
     await acceptConsent(page);
     const el = page.locator('face-verify');
-    await expect.poll(async () => (await mediaInfo(page)).gumCalls).toBe(1);
+    // Cancel exactly while the cameras are being listed.
+    await page.waitForFunction(() => (window as unknown as { listing?: boolean }).listing === true);
     await el.getByRole('button', { name: 'Cancel' }).click();
     await expect(el).toHaveAttribute('step', 'cancelled');
     // Past the slow listing: still no live track.

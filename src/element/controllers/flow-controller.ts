@@ -215,7 +215,9 @@ export class FlowController implements ReactiveController {
       const { code, message } = classify(error);
       this.dispatch({ type: 'fail', code, message });
     } finally {
-      if (this.abort === ac) camera.stop();
+      // This run's camera goes off when it ends, and also when it was cancelled and no newer run
+      // has started: whatever an await above attached after the cancel must not stay live.
+      if (this.abort === ac || (signal.aborted && this.abort === null)) camera.stop();
     }
   }
 
