@@ -17,7 +17,7 @@ import { renderPuppetFrames } from '../src/testing/frames';
 import { openKitLandmarkSession } from '../src/testing/landmarks';
 import { chromiumPath, launchArgs } from '../src/testing/launch';
 import { samplePeople, type SamplePersonName } from '../src/testing/photos';
-import { PUPPET_PATH, puppetInit, type PuppetConfig } from '../src/testing/puppet';
+import { puppetInit, routePuppetFrames, type PuppetConfig } from '../src/testing/puppet';
 import { startDemo } from './start';
 
 const out = new URL('../docs/screenshots/', import.meta.url).pathname;
@@ -44,24 +44,12 @@ async function puppetPage(
   fail?: PuppetConfig['fail'],
 ): Promise<Page> {
   const page = await context.newPage();
-  const frames = renderPuppetFrames(face, 'live');
   const config: PuppetConfig = {
-    sequences: Object.fromEntries(
-      Object.entries(frames.sequences).map(([k, s]) => [k, { fps: s.fps, frames: s.jpegs.length }]),
-    ),
+    sequences: await routePuppetFrames(page, renderPuppetFrames(face, 'live')),
     mode: 'obey',
     reactionMs: 600,
     ...(fail ? { fail } : {}),
   };
-  await page.route(`**${PUPPET_PATH}**`, (route) => {
-    const [name, file] = new URL(route.request().url()).pathname
-      .slice(PUPPET_PATH.length)
-      .split('/');
-    const jpeg = frames.sequences[name ?? '']?.jpegs[Number.parseInt(file ?? '', 10)];
-    return jpeg
-      ? route.fulfill({ status: 200, contentType: 'image/jpeg', body: Buffer.from(jpeg) })
-      : route.fulfill({ status: 404 });
-  });
   // tsx compiles with keepNames: functions handed to the page call esbuild's `__name` helper.
   await page.addInitScript({ content: 'globalThis.__name ??= (f) => f;' });
   await page.addInitScript(puppetInit, config);

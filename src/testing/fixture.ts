@@ -22,7 +22,7 @@ import { renderPuppetFrames, type Look } from './frames';
 import { captureRequests, type CapturedRequest } from './network';
 import { seedSampleFaces } from './face-seeds';
 import { samplePeople, type SamplePersonName } from './photos';
-import { PUPPET_PATH, puppetInit, type PuppetConfig, type PuppetLog } from './puppet';
+import { puppetInit, routePuppetFrames, type PuppetConfig, type PuppetLog } from './puppet';
 
 export interface PuppetOptions {
   /** How the camera image looks. Default 'live'. */
@@ -133,19 +133,10 @@ export const test = base.extend<
           ...(options.retryMs !== undefined ? { retryMs: options.retryMs } : {}),
         };
         if (!options.fail) {
-          const frames = renderPuppetFrames(f ?? blankFace, look, options.second);
-          for (const [name, seq] of Object.entries(frames.sequences)) {
-            config.sequences[name] = { fps: seq.fps, frames: seq.jpegs.length };
-          }
-          await page.route(`**${PUPPET_PATH}**`, (route) => {
-            const [name, file] = new URL(route.request().url()).pathname
-              .slice(PUPPET_PATH.length)
-              .split('/');
-            const jpeg = frames.sequences[name ?? '']?.jpegs[Number.parseInt(file ?? '', 10)];
-            return jpeg
-              ? route.fulfill({ status: 200, contentType: 'image/jpeg', body: Buffer.from(jpeg) })
-              : route.fulfill({ status: 404 });
-          });
+          config.sequences = await routePuppetFrames(
+            page,
+            renderPuppetFrames(f ?? blankFace, look, options.second),
+          );
         }
         await page.addInitScript(puppetInit, config);
         return {

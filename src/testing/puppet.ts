@@ -5,6 +5,7 @@
 // routes (`/__fv-puppet/<sequence>/<i>.jpg`), so the init script itself stays tiny.
 //
 // `puppetInit` runs inside the page: it must be self-contained (no imports, no closures).
+import type { Page } from '@playwright/test';
 
 export const PUPPET_PATH = '/__fv-puppet/';
 
@@ -196,4 +197,29 @@ export function puppetInit(config: PuppetConfig): void {
     };
     return [cam as MediaDeviceInfo, ...others];
   };
+}
+
+/**
+ * Serves rendered puppet frames to `page` at PUPPET_PATH (same-origin, so the canvas is not
+ * tainted) and returns the sequence table PuppetConfig needs. Node side only.
+ */
+export async function routePuppetFrames(
+  page: Pick<Page, 'route'>,
+  frames: { sequences: Record<string, { fps: number; jpegs: Uint8Array[] }> },
+): Promise<PuppetConfig['sequences']> {
+  await page.route(`**${PUPPET_PATH}**`, (route) => {
+    const [name, file] = new URL(route.request().url()).pathname
+      .slice(PUPPET_PATH.length)
+      .split('/');
+    const jpeg = frames.sequences[name ?? '']?.jpegs[Number.parseInt(file ?? '', 10)];
+    return jpeg
+      ? route.fulfill({ status: 200, contentType: 'image/jpeg', body: Buffer.from(jpeg) })
+      : route.fulfill({ status: 404 });
+  });
+  return Object.fromEntries(
+    Object.entries(frames.sequences).map(([k, seq]) => [
+      k,
+      { fps: seq.fps, frames: seq.jpegs.length },
+    ]),
+  );
 }
