@@ -2,9 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { ActionSpec } from '../scripts/fake-camera/actions';
-import { renderClip } from '../scripts/fake-camera/clip';
 import { createImage } from '../scripts/fake-camera/image';
-import { summarise } from '../scripts/fake-camera/trace';
+import { traceActions } from '../scripts/fake-camera/visibility';
 import { createClipWriter } from '../scripts/fake-camera/writers';
 import {
   captureRequests,
@@ -37,17 +36,7 @@ test('every scripted action is visible in the traces our landmarker measures', a
     'turn-right',
     'nod',
   ] as const;
-  const frames = [...renderClip(face, actions, { fps: 15 })];
-  const rows = await (
-    await landmarks()
-  ).trace(
-    frames.map((f) => f.image),
-    15,
-  );
-  const { summaries } = summarise(
-    rows,
-    frames.map((f) => f.action),
-  );
+  const summaries = await traceActions(await landmarks(), face, actions, 15);
   await info.attach('trace.json', {
     body: JSON.stringify(summaries, null, 1),
     contentType: 'application/json',

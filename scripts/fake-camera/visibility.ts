@@ -31,6 +31,24 @@ export interface ActionCheck {
   detail: Partial<Record<ActionName, string>>;
 }
 
+/** Renders `actions` for `face` at `fps`, traces them with our landmarker, one verdict per step. */
+export async function traceActions(
+  session: LandmarkSession,
+  face: PreparedFace,
+  actions: readonly ActionSpec[],
+  fps: number,
+): Promise<ActionSummary[]> {
+  const frames = [...renderClip(face, actions, { fps })];
+  const rows = await session.trace(
+    frames.map((f) => f.image),
+    fps,
+  );
+  return summarise(
+    rows,
+    frames.map((f) => f.action),
+  ).summaries;
+}
+
 /**
  * Renders the probe for `face` and reports which actions are visible. Cached as JSON beside the
  * face's landmarks: later calls (and later runs) need no browser and cost nothing.
@@ -46,17 +64,7 @@ export async function checkActions(
   } catch {
     // not checked yet
   }
-  const frames = [...renderClip(face, PROBE, { fps: 30 })];
-  const rows = await (
-    await session()
-  ).trace(
-    frames.map((f) => f.image),
-    30,
-  );
-  const { summaries } = summarise(
-    rows,
-    frames.map((f) => f.action),
-  );
+  const summaries = await traceActions(await session(), face, PROBE, 30);
   const check = fromSummaries(face.key, summaries);
   mkdirSync(cacheDir, { recursive: true });
   writeFileSync(file, JSON.stringify(check));
